@@ -1,0 +1,301 @@
+package eventpoll
+
+import (
+	"net"
+	"os"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// Host returns the Kernel of the running Linux system.
+func Host() Kernel { return hostKernel{} }
+
+// hostKernel implements Kernel with golang.org/x/sys/unix.
+type hostKernel struct{}
+
+func (hostKernel) NewPoller(backend string) (Poller, error) { return New(backend) }
+
+func (hostKernel) Read(fd int, p []byte) (int, error) {
+	for {
+		n, err := unix.Read(fd, p)
+		if err == unix.EINTR {
+			continue
+		}
+		if n < 0 {
+			n = 0
+		}
+		return n, err
+	}
+}
+
+func (hostKernel) Write(fd int, p []byte) (int, error) {
+	for {
+		n, err := unix.SendmsgN(fd, p, nil, nil, unix.MSG_NOSIGNAL)
+		if err == unix.ENOTSOCK {
+			n, err = unix.Write(fd, p)
+		}
+		if err == unix.EINTR {
+			continue
+		}
+		if n < 0 {
+			n = 0
+		}
+		return n, err
+	}
+}
+
+// maxIovec bounds one gather write; longer lists are written in part and the
+// caller writes the rest, as with a short write.
+const maxIovec = 64
+
+func (hostKernel) Writev(fd int, bufs [][]byte) (int, error) {
+	var iov [maxIovec]unix.Iovec
+	n := 0
+	for _, b := range bufs {
+		if len(b) == 0 {
+			continue
+		}
+		if n == maxIovec {
+			break
+		}
+		iov[n].Base = &b[0]
+		iov[n].SetLen(len(b))
+		n++
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	msg := unix.Msghdr{Iov: &iov[0]}
+	msg.SetIovlen(n)
+	for {
+		r, _, e := unix.Syscall(unix.SYS_SENDMSG, uintptr(fd), uintptr(unsafe.Pointer(&msg)), unix.MSG_NOSIGNAL)
+		if e == unix.ENOTSOCK {
+			r, _, e = unix.Syscall(unix.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(n))
+		}
+		if e == unix.EINTR {
+			continue
+		}
+		if e != 0 {
+			return 0, e
+		}
+		return int(r), nil
+	}
+}
+
+func (hostKernel) Close(fd int) error { return unix.Close(fd) }
+
+func (hostKernel) Shutdown(fd int, how int) error { return unix.Shutdown(fd, how) }
+
+func (hostKernel) Abort(fd int) error {
+	// SO_LINGER with a zero timeout makes close send RST and drop queued data.
+	_ = unix.SetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0})
+	return unix.Close(fd)
+}
+
+func (hostKernel) Dup(fd int) (int, error) {
+	return unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
+}
+
+func (hostKernel) ReserveFD() (int, error) {
+	return unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+}
+
+func (hostKernel) RegularFile() (int, error) {
+	fd, err := unix.Open(os.TempDir(), unix.O_TMPFILE|unix.O_RDWR|unix.O_CLOEXEC, 0o600)
+	if err == nil {
+		return fd, nil
+	}
+	// O_TMPFILE is not supported on every file system: create and unlink.
+	f, err := os.CreateTemp("", "eventpoll-*")
+	if err != nil {
+		return -1, err
+	}
+	defer f.Close()
+	os.Remove(f.Name())
+	return unix.FcntlInt(f.Fd(), unix.F_DUPFD_CLOEXEC, 0)
+}
+
+func (hostKernel) Pipe() (r, w int, err error) {
+	var p [2]int
+	if err := unix.Pipe2(p[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
+		return -1, -1, err
+	}
+	return p[0], p[1], nil
+}
+
+func (hostKernel) Socketpair() (a, b int, err error) {
+	p, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, -1, err
+	}
+	return p[0], p[1], nil
+}
+
+func (hostKernel) Listen(network, address string, opts ListenOptions) (int, error) {
+	family, sotype, sa, err := resolve(network, address, true)
+	if err != nil {
+		return -1, err
+	}
+	fd, err := unix.Socket(family, sotype|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err == unix.EAFNOSUPPORT && family == unix.AF_INET6 && (network == "tcp" || network == "udp") {
+		// No IPv6 on this host: a wildcard listen falls back to IPv4.
+		if a := sa.(*unix.SockaddrInet6); a.Addr == ([16]byte{}) {
+			family, sa = unix.AF_INET, &unix.SockaddrInet4{Port: a.Port}
+			fd, err = unix.Socket(family, sotype|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+		}
+	}
+	if err != nil {
+		return -1, err
+	}
+	if family != unix.AF_UNIX {
+		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
+			unix.Close(fd)
+			return -1, err
+		}
+		if family == unix.AF_INET6 {
+			// "tcp6" binds IPv6 only; "tcp" on [::] accepts both.
+			v6only := 0
+			if network == "tcp6" || network == "udp6" {
+				v6only = 1
+			}
+			_ = unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, v6only)
+		}
+	}
+	if opts.ReusePort {
+		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1); err != nil {
+			unix.Close(fd)
+			return -1, err
+		}
+	}
+	if err := unix.Bind(fd, sa); err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
+	if sotype == unix.SOCK_STREAM {
+		backlog := opts.Backlog
+		if backlog <= 0 {
+			backlog = unix.SOMAXCONN
+		}
+		if err := unix.Listen(fd, backlog); err != nil {
+			unix.Close(fd)
+			return -1, err
+		}
+	}
+	return fd, nil
+}
+
+func (hostKernel) Accept(fd int) (int, error) {
+	for {
+		nfd, _, err := unix.Accept4(fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		if err == unix.EINTR {
+			continue
+		}
+		return nfd, err
+	}
+}
+
+func (hostKernel) Connect(network, address string) (int, error) {
+	family, sotype, sa, err := resolve(network, address, false)
+	if err != nil {
+		return -1, err
+	}
+	fd, err := unix.Socket(family, sotype|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, err
+	}
+	err = unix.Connect(fd, sa)
+	switch err {
+	case nil:
+		return fd, nil
+	case unix.EINPROGRESS, unix.EINTR, unix.EAGAIN:
+		// EAGAIN: a unix socket whose listener's queue is full.
+		return fd, unix.EINPROGRESS
+	default:
+		unix.Close(fd)
+		return -1, err
+	}
+}
+
+func (hostKernel) SocketError(fd int) error {
+	v, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR)
+	if err != nil {
+		return err
+	}
+	if v != 0 {
+		return syscall.Errno(v)
+	}
+	return nil
+}
+
+func (hostKernel) SetNoDelay(fd int, noDelay bool) error {
+	v := 0
+	if noDelay {
+		v = 1
+	}
+	return unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, v)
+}
+
+func (hostKernel) SetBuffers(fd int, recv, send int) error {
+	if recv > 0 {
+		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, recv); err != nil {
+			return err
+		}
+	}
+	if send > 0 {
+		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, send); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (hostKernel) LocalAddr(fd int) (net.Addr, error) {
+	sa, err := unix.Getsockname(fd)
+	if err != nil {
+		return nil, err
+	}
+	return sockaddrToAddr(fd, sa), nil
+}
+
+func (hostKernel) RemoteAddr(fd int) (net.Addr, error) {
+	sa, err := unix.Getpeername(fd)
+	if err != nil {
+		return nil, err
+	}
+	return sockaddrToAddr(fd, sa), nil
+}
+
+func (hostKernel) RecvFrom(fd int, p []byte) (int, net.Addr, error) {
+	for {
+		n, sa, err := unix.Recvfrom(fd, p, 0)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return 0, nil, err
+		}
+		return n, sockaddrToAddr(fd, sa), nil
+	}
+}
+
+func (hostKernel) SendTo(fd int, p []byte, addr net.Addr) (int, error) {
+	sa, err := addrToSockaddr(addr)
+	if err != nil {
+		return 0, err
+	}
+	for {
+		err = unix.Sendto(fd, p, unix.MSG_NOSIGNAL, sa)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return 0, err
+		}
+		return len(p), nil
+	}
+}
+
+func (hostKernel) Now() time.Time { return time.Now() }
