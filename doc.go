@@ -1,0 +1,56 @@
+// Package eventpoll is readiness notification for Go programs that watch
+// many file descriptors: Linux epoll's model, with poll and select behind
+// the same API.
+//
+// # The model
+//
+// select and poll take the whole interest list on every call: the kernel
+// copies it in, calls each file's poll method, hooks the caller onto every
+// file's wait queue, sleeps, and scans the whole list again when woken. A
+// call costs O(watched), however few descriptors are ready.
+//
+// epoll splits that work. The interest list is registered once (Add, Modify,
+// Delete; epoll_ctl in the kernel, where each registration is an epitem in a
+// red-black tree). Registering hooks a callback into the file's wait queue;
+// when the file becomes ready the callback puts the item on a ready list.
+// Wait (epoll_wait) only drains the ready list, so it costs O(ready). Events
+// that arrive while the list is being copied out are kept on an overflow list
+// and delivered later; none are lost.
+//
+// A Poller here is that object. Add registers an fd with the conditions to
+// watch (Readable, Writable, Priority, ReadHangup; Error and Hangup are
+// always reported) and 64 bits of caller data that Wait returns unchanged.
+//
+// # Triggering
+//
+// Level-triggered (the default): after delivery the item goes back on the
+// ready list, so Wait reports the fd for as long as it stays ready. Write
+// 2 KB into a pipe, Wait, read 1 KB, Wait again: reported again.
+//
+// EdgeTriggered: the item is not re-queued; the fd is reported again only
+// when new readiness arrives (new data, a new connection). In the same
+// example the second Wait times out. The discipline that goes with it: use
+// non-blocking fds and read (or accept, or write) until the call fails with
+// EAGAIN, as the seeds' edge-triggered server does.
+//
+// OneShot: one event, then the registration is disabled (it stays in the
+// interest list) until Modify re-arms it. Modify re-checks readiness at once.
+//
+// # Backends
+//
+// New("epoll") uses the kernel's epoll; New("poll") and New("select") keep
+// the interest list in user space, update it incrementally, and emulate
+// edge-triggered and one-shot delivery, so that a program that follows the
+// edge-triggered discipline behaves the same on all three. select refuses
+// fds >= FDSetSize with ErrFDTooLarge; Exclusive exists on epoll only.
+//
+// # The seam
+//
+// Kernel is the one interface through which the layers above (package
+// reactor, the protocol servers, package eventpolltest) reach the operating
+// system. Host returns the real one; package sim implements the same
+// interface in memory, so the same code runs on a simulated kernel.
+//
+// Errors wrap syscall.Errno values, so errors.Is(err, unix.EEXIST) and the
+// like work, and carry the operation and fd in an *OpError.
+package eventpoll
