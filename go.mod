@@ -3,7 +3,9 @@ module github.com/eventpoll/eventpoll
 go 1.26.0
 
 require (
+	github.com/HdrHistogram/hdrhistogram-go v1.2.0
 	golang.org/x/sys v0.49.0
+	golang.org/x/term v0.47.0
 	gonum.org/v1/plot v0.16.0
 )
 
