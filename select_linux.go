@@ -1,0 +1,253 @@
+package eventpoll
+
+import (
+	"math/bits"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// The select backend keeps its three fd_sets between calls, updated one bit
+// at a time by Add, Modify and Delete; each Wait copies them (select(2)
+// overwrites its arguments) and computes nfds from the highest set bit.
+//
+// Sets: a registration is in the read set while it may report Readable,
+// ReadHangup, Hangup or Error (the kernel's read set stands for IN, HUP and
+// ERR), in the write set while it asks for Writable (OUT or ERR) and in the
+// except set while it asks for Priority.
+//
+// Conditions: select's three bits cannot tell data from a hangup or an
+// error, and have no ReadHangup. So select decides which fds are ready (the
+// scan over every watched fd, the cost this backend exists to show), and
+// the conditions of the ready fds only are then read with one zero-timeout
+// poll(2) over them (O(ready)), which reports exactly what epoll would:
+// Hangup, Error and ReadHangup included. This has no side effects, unlike
+// recv(MSG_PEEK) or SO_ERROR, which would consume a socket's pending error.
+//
+// A registration that is readable only for a condition it did not ask for
+// (data on an fd registered for Writable or for nothing) would make every
+// select return at once. It is parked: taken out of the read set, and put
+// back every selectRecheck (select's waits are cut to that while anything is
+// parked), so a later Hangup or Error is still reported, late by at most
+// that interval. Edge-triggered registrations whose data was reported but
+// not drained are parked the same way until re-armed.
+//
+// Fds >= FDSetSize are refused by Add and Modify with ErrFDTooLarge (FD_SET
+// on them is undefined behaviour in C and panics in x/sys/unix). A registered
+// fd that the program closes makes select fail with EBADF: Wait then finds it
+// with fcntl(F_GETFD), reports Error for it once and removes the registration.
+
+// selectRecheck is how often parked select registrations are looked at again.
+const selectRecheck = 10 * time.Millisecond
+
+func init() {
+	Register("select", NewSelect)
+}
+
+// NewSelect creates a Poller on select(2) with a user-space interest set and
+// emulated edge-triggered and one-shot modes. It watches fds below FDSetSize.
+func NewSelect() (Poller, error) {
+	be := &selectBackend{}
+	e, err := newEmu("select", be)
+	if err != nil {
+		return nil, err
+	}
+	if e.efd >= FDSetSize {
+		e.Close()
+		return nil, NewOpError("select", "new", -1, ErrFDTooLarge)
+	}
+	be.efd = e.efd
+	be.r.Set(e.efd)
+	return e, nil
+}
+
+type selectBackend struct {
+	efd     int
+	r, w, x unix.FdSet // the master sets
+}
+
+func (b *selectBackend) recheck() time.Duration { return selectRecheck }
+
+func (b *selectBackend) checkFD(fd int) error {
+	if fd >= FDSetSize {
+		return ErrFDTooLarge
+	}
+	return nil
+}
+
+// selectSets tells which sets a registration belongs to.
+func selectSets(it *emuItem) (r, w, x bool) {
+	eff := it.effective()
+	return eff&(Readable|ReadHangup|Hangup|Error) != 0, eff&Writable != 0, eff&Priority != 0
+}
+
+func setBit(s *unix.FdSet, fd int, on bool) {
+	if on {
+		s.Set(fd)
+	} else {
+		s.Clear(fd)
+	}
+}
+
+func (b *selectBackend) slotAdded(e *emu, i int) { b.slotChanged(e, i) }
+
+func (b *selectBackend) slotChanged(e *emu, i int) {
+	it := &e.items[i]
+	r, w, x := selectSets(it)
+	setBit(&b.r, it.fd, r)
+	setBit(&b.w, it.fd, w)
+	setBit(&b.x, it.fd, x)
+}
+
+func (b *selectBackend) slotRemoved(e *emu, i, last int) {
+	fd := e.items[i].fd
+	b.r.Clear(fd)
+	b.w.Clear(fd)
+	b.x.Clear(fd)
+}
+
+func (b *selectBackend) newWaiter(e *emu) emuWaiter { return &selectWaiter{be: b} }
+
+// selectWaiter is one Wait's copy of the sets.
+type selectWaiter struct {
+	be      *selectBackend
+	r, w, x unix.FdSet
+	nfds    int
+	ts      unix.Timespec
+	cls     []unix.PollFd // the ready fds, to read their conditions
+	clsIdx  []int32       // their positions in items
+}
+
+func (s *selectWaiter) sync(e *emu) {
+	b := s.be
+	s.r, s.w, s.x = b.r, b.w, b.x
+	s.nfds = 0
+	for k := len(b.r.Bits) - 1; k >= 0; k-- {
+		if u := uint64(b.r.Bits[k] | b.w.Bits[k] | b.x.Bits[k]); u != 0 {
+			s.nfds = k*64 + bits.Len64(u)
+			break
+		}
+	}
+}
+
+func (s *selectWaiter) wait(msec int) (int, error) {
+	var tsp unsafe.Pointer
+	if msec >= 0 {
+		s.ts.Sec = int64(msec / 1000)
+		s.ts.Nsec = int64(msec%1000) * 1e6
+		tsp = unsafe.Pointer(&s.ts)
+	}
+	r, _, errno := unix.Syscall6(unix.SYS_PSELECT6, uintptr(s.nfds),
+		uintptr(unsafe.Pointer(&s.r)), uintptr(unsafe.Pointer(&s.w)), uintptr(unsafe.Pointer(&s.x)),
+		uintptr(tsp), 0)
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(r), nil
+}
+
+func (s *selectWaiter) harvest(e *emu, n int, err error, out []Event, snapGen uint64) (int, error) {
+	if err == unix.EBADF {
+		return s.badFDs(e, out), nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	if s.r.IsSet(s.be.efd) {
+		e.drainEventfd()
+		n--
+	}
+	// Collect the ready registrations in rotation order.
+	slots := len(e.items)
+	s.cls, s.clsIdx = s.cls[:0], s.clsIdx[:0]
+	for k := 0; k < slots && n > 0; k++ {
+		i := (e.rot + k) % slots
+		it := &e.items[i]
+		fd := it.fd
+		hits := 0
+		for _, set := range [3]*unix.FdSet{&s.r, &s.w, &s.x} {
+			if set.IsSet(fd) {
+				hits++
+			}
+		}
+		if hits == 0 {
+			continue
+		}
+		n -= hits
+		if it.gen > snapGen {
+			continue // added during the wait: the result is for an older registration
+		}
+		s.cls = append(s.cls, unix.PollFd{Fd: int32(fd), Events: pollEvents(Readable | Priority | Writable | ReadHangup)})
+		s.clsIdx = append(s.clsIdx, int32(k))
+	}
+	if len(s.cls) == 0 {
+		return 0, nil
+	}
+	if _, err := ppoll(s.cls, 0); err != nil {
+		return 0, nil // EINTR: Wait tries again
+	}
+	count := 0
+	next := -1
+	for c := range s.cls {
+		pf := &s.cls[c]
+		if pf.Revents == 0 {
+			continue // no longer ready
+		}
+		i := e.lookup(int(pf.Fd))
+		if i < 0 {
+			continue // removed by an earlier report of this harvest
+		}
+		if count == len(out) {
+			break
+		}
+		it := &e.items[i]
+		if pf.Revents&unix.POLLNVAL != 0 {
+			out[count] = Event{Events: Error, Data: it.data}
+			count++
+			next = int(s.clsIdx[c]) + 1
+			e.removeAt(i)
+			continue
+		}
+		got := fromPoll(pf.Revents) & it.effective()
+		if got == 0 {
+			// Readable only for what was not asked (or is masked): park it
+			// unless the interest changed since the sets were copied.
+			if fd := int(pf.Fd); s.r.IsSet(fd) && s.be.r.IsSet(fd) && fromPoll(pf.Revents)&(Readable|ReadHangup|Hangup|Error) != 0 {
+				e.park(i, Readable|ReadHangup|Hangup|Error)
+			}
+			continue
+		}
+		out[count] = Event{Events: got, Data: it.data}
+		count++
+		next = int(s.clsIdx[c]) + 1
+		e.report(i, got)
+	}
+	if next >= 0 && slots > 0 {
+		e.rot = (e.rot + next) % slots
+	}
+	return count, nil
+}
+
+// badFDs handles select's EBADF: every registered fd in a set that is no
+// longer open is reported as Error and removed (e.mu held).
+func (s *selectWaiter) badFDs(e *emu, out []Event) int {
+	count := 0
+	for i := len(e.items) - 1; i >= 0; i-- {
+		it := &e.items[i]
+		r, w, x := selectSets(it)
+		if !r && !w && !x {
+			continue
+		}
+		if _, err := unix.FcntlInt(uintptr(it.fd), unix.F_GETFD, 0); err != unix.EBADF {
+			continue
+		}
+		if count == len(out) {
+			break
+		}
+		out[count] = Event{Events: Error, Data: it.data}
+		count++
+		e.removeAt(i)
+	}
+	return count
+}
