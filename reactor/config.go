@@ -1,0 +1,139 @@
+package reactor
+
+import (
+	"log/slog"
+	"runtime"
+	"time"
+
+	"github.com/eventpoll/eventpoll"
+)
+
+// Trigger selects how connections are registered with the poller.
+type Trigger int
+
+const (
+	// Edge registers each connection once for reading and writing, edge-
+	// triggered: the loop reads until EAGAIN (or a short read on epoll),
+	// within the per-wake read budget, and never changes the registration.
+	// It is the default.
+	Edge Trigger = iota
+	// Level registers connections level-triggered and changes the
+	// registration as needed: writable interest only while output is queued,
+	// readable interest removed while a connection is paused by backpressure.
+	Level
+)
+
+// String returns "edge" or "level".
+func (t Trigger) String() string {
+	if t == Level {
+		return "level"
+	}
+	return "edge"
+}
+
+// AcceptPolicy selects how accepted connections are spread over the loops.
+type AcceptPolicy int
+
+const (
+	// AcceptBalance (the default) registers each listening socket in one
+	// loop, which accepts until EAGAIN and hands every new connection to the
+	// loop with the fewest connections. It works for every listener (TCP,
+	// Unix, a net.Listener given to Serve) and every backend, and it keeps
+	// loops even when connections live for very different times, at the cost
+	// of one cross-loop wake-up per accepted connection.
+	AcceptBalance AcceptPolicy = iota
+	// AcceptReusePort gives every loop its own TCP listening socket bound to
+	// the same address with SO_REUSEPORT; the kernel spreads connections by
+	// a hash of their addresses and no connection changes loop. It applies to
+	// TCP addresses opened by Listen or ListenAndServe; elsewhere Listen
+	// falls back to AcceptBalance.
+	AcceptReusePort
+)
+
+// Defaults for the zero values of Server's fields.
+const (
+	DefaultReadBufferSize = 64 << 10
+	DefaultReadBudget     = 256 << 10
+	DefaultWriteHighWater = 4 << 20
+	DefaultWriteLowWater  = 1 << 20
+	DefaultMaxInbound     = 4 << 20
+	DefaultMaxOutbound    = 64 << 20
+	DefaultLingerTimeout  = 5 * time.Second
+)
+
+// config is a Server's settings with the defaults applied.
+type config struct {
+	loops       int
+	backend     string
+	edge        bool
+	accept      AcceptPolicy
+	k           eventpoll.Kernel
+	readBuf     int
+	budget      int
+	high, low   int
+	maxIn       int
+	maxOut      int
+	idle        time.Duration
+	linger      time.Duration
+	log         *slog.Logger
+	handler     Handler
+	packet      PacketHandler
+	hangup      bool // handler implements ReadHangupHandler
+	writableCB  bool // handler implements WritableHandler
+	drainAlways bool // read until EAGAIN (emulated edge triggering)
+}
+
+func (s *Server) config() config {
+	c := config{
+		loops:   s.Loops,
+		backend: s.Backend,
+		edge:    s.Trigger != Level,
+		accept:  s.Accept,
+		k:       s.Kernel,
+		readBuf: s.ReadBufferSize,
+		budget:  s.ReadBudget,
+		high:    s.WriteHighWater,
+		low:     s.WriteLowWater,
+		maxIn:   s.MaxInbound,
+		maxOut:  s.MaxOutbound,
+		idle:    s.IdleTimeout,
+		linger:  s.LingerTimeout,
+		log:     s.Logger,
+		handler: s.Handler,
+		packet:  s.PacketHandler,
+	}
+	if c.loops <= 0 {
+		c.loops = runtime.GOMAXPROCS(0)
+	}
+	if c.k == nil {
+		c.k = eventpoll.Host()
+	}
+	if c.readBuf <= 0 {
+		c.readBuf = DefaultReadBufferSize
+	}
+	if c.budget <= 0 {
+		c.budget = DefaultReadBudget
+	}
+	if c.high <= 0 {
+		c.high = DefaultWriteHighWater
+	}
+	if c.low <= 0 {
+		c.low = min(DefaultWriteLowWater, c.high/4)
+	}
+	if c.low > c.high {
+		c.low = c.high
+	}
+	if c.maxIn <= 0 {
+		c.maxIn = DefaultMaxInbound
+	}
+	if c.maxOut <= 0 {
+		c.maxOut = max(DefaultMaxOutbound, 2*c.high)
+	}
+	if c.linger <= 0 {
+		c.linger = DefaultLingerTimeout
+	}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	return c
+}

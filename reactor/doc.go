@@ -1,0 +1,81 @@
+// Package reactor runs non-blocking servers and clients on eventpoll
+// Pollers: what the seeds' closing edge-triggered server does by hand
+// (non-blocking sockets, accept and read until EAGAIN, writes buffered until
+// the socket is writable), done once for programs that hold many
+// connections.
+//
+// # Loops and ownership
+//
+// A Server runs Loops event loops (default GOMAXPROCS). Each loop is one
+// goroutine that owns a Poller, the connections registered in it, one shared
+// read buffer (ReadBufferSize), a timer heap (Loop.AfterFunc, idle timeouts,
+// deadlines, linger) and a task queue. A connection belongs to one loop for
+// its whole life; its Handler callbacks run on that loop, one at a time, and
+// the Conn methods that touch its buffers must be called there. Other
+// goroutines use Conn.AsyncWrite, Conn.AsyncClose and Loop.Submit, which
+// queue a task and wake the loop through Poller.Wake (many wakes before the
+// loop runs cost one system call).
+//
+// Every system call goes through the server's eventpoll.Kernel (default
+// eventpoll.Host()), so the same loops can run on a simulated kernel.
+//
+// # Accepting
+//
+// Listening sockets are level-triggered; a loop accepts until EAGAIN (at
+// most 256 per wake-up). With AcceptBalance (the default) each new
+// connection goes to the loop with the fewest connections; with
+// AcceptReusePort every loop has its own SO_REUSEPORT socket and keeps what
+// it accepts. When accept fails with EMFILE or ENFILE the loop closes its
+// reserve descriptor, accepts one pending connection and closes it (so its
+// client is told at once), reopens the reserve, and stops watching the
+// listener for a backoff of 5 ms doubling to 1 s: the listener never spins
+// and the server keeps running.
+//
+// # Buffers
+//
+// Reads go into the loop's shared buffer and OnData sees them in place
+// (Conn.Peek, Next, Discard): nothing is copied for a handler that consumes
+// what it is given. Only bytes a handler leaves unconsumed are copied into
+// a buffer borrowed from a size-class pool, kept until consumed, then given
+// back. Write copies into borrowed output buffers; queued output is sent
+// with one writev when the callback returns (or when the socket becomes
+// writable), and the buffers are given back as they drain. An idle
+// connection therefore holds no buffer, only its Conn (a few hundred bytes)
+// and its poller registration. In steady state an echoed message allocates
+// nothing.
+//
+// # Limits and backpressure
+//
+// A connection whose queued output passes WriteHighWater stops being read
+// until the output drains to WriteLowWater; then reading resumes and a
+// WritableHandler's OnWritable is called. More than MaxInbound unconsumed
+// inbound bytes close the connection with ErrInboundLimit; a Write beyond
+// MaxOutbound fails with ErrOutboundLimit. Each wake-up reads at most
+// ReadBudget bytes from one connection, so a flooding peer cannot starve
+// the others. Errors such as EPIPE and ECONNRESET close one connection
+// (OnClose gets the error) and never the process: writes use MSG_NOSIGNAL.
+//
+// # Edge and level triggering
+//
+// Under Edge (the default) a connection is registered once for reading,
+// writing and read-hangup, edge-triggered, and never modified. The loop
+// reads until EAGAIN, or until a short read on epoll (the kernel queues a
+// new edge for any later arrival); a connection stopped by the read budget
+// is queued and read again after the other ready connections. On backends
+// that emulate edge triggering (poll, select) the loop always reads until
+// EAGAIN. Under Level, writable interest is added only while output waits
+// for the socket, and readable interest is removed while a connection is
+// paused, so no registration reports readiness nobody acts on.
+//
+// # Closing
+//
+// The peer's FIN (read hangup) delivers the remaining bytes; the handler
+// may still write, and the connection closes once its output is sent
+// (a ReadHangupHandler keeps it open instead). Conn.Close is graceful:
+// queued output is sent, then a FIN, then the descriptor is closed when the
+// peer's FIN arrives, all bounded by LingerTimeout. Conn.Abort resets the
+// connection. Each event carries a generation number next to the fd, so an
+// event harvested for a closed descriptor never reaches the connection that
+// reuses its number. Server.Shutdown stops accepting, closes every
+// connection gracefully and waits; Server.Close closes everything at once.
+package reactor

@@ -1,0 +1,437 @@
+package reactor
+
+import (
+	"github.com/eventpoll/eventpoll"
+	"golang.org/x/sys/unix"
+)
+
+const (
+	edgeInterest = eventpoll.Readable | eventpoll.Writable | eventpoll.ReadHangup | eventpoll.EdgeTriggered
+	closeEvents  = eventpoll.Error | eventpoll.Hangup
+)
+
+// interest is the registration a connection needs now. Under Edge it never
+// changes; under Level writable interest exists only while output waits
+// for the socket, and readable interest is dropped while reading is paused
+// or finished.
+func (c *Conn) interest() eventpoll.Events {
+	if c.l.edge {
+		return edgeInterest
+	}
+	var ev eventpoll.Events
+	switch c.state {
+	case stateOpen:
+		if !c.paused && !c.eof {
+			ev |= eventpoll.Readable
+		}
+	case stateClosing:
+		if !c.eof {
+			ev |= eventpoll.Readable // discard, and notice the peer's FIN
+		}
+	case stateFinWait:
+		ev |= eventpoll.Readable
+	}
+	if c.wantWrite || c.state == stateConnecting {
+		ev |= eventpoll.Writable
+	}
+	return ev
+}
+
+// updateInterest changes a level-triggered registration to what the
+// connection needs now.
+func (l *Loop) updateInterest(c *Conn) {
+	if l.edge || c.state == stateClosed {
+		return
+	}
+	ev := c.interest()
+	if uint32(ev) == c.registered {
+		return
+	}
+	if err := l.p.Modify(c.fd, ev, eventData(c.fd, c.gen)); err != nil {
+		c.fail(wrapOp("modify", err))
+		return
+	}
+	c.registered = uint32(ev)
+}
+
+// addConn registers a connection and opens it (OnOpen) unless it is still
+// connecting.
+func (l *Loop) addConn(c *Conn) error {
+	ev := c.interest()
+	gen, err := l.register(c.fd, ev, fdEntry{c: c})
+	if err != nil {
+		return err
+	}
+	c.gen = gen
+	c.registered = uint32(ev)
+	l.schedule(c)
+	if c.state == stateOpen {
+		c.handler.OnOpen(c)
+		l.settle(c)
+	}
+	return nil
+}
+
+// openAccepted takes a connection accepted by this or another loop.
+func (l *Loop) openAccepted(fd int, tcp bool) {
+	if l.draining || l.stopping {
+		l.k.Close(fd)
+		l.nconns.Add(-1)
+		return
+	}
+	if tcp {
+		l.k.SetNoDelay(fd, true)
+	}
+	c := l.newConn(fd, l.cfg.handler, true)
+	if err := l.addConn(c); err != nil {
+		l.cfg.log.Warn("reactor: cannot register connection", "fd", fd, "err", err)
+		l.k.Close(fd)
+		l.nconns.Add(-1)
+	}
+}
+
+// connEvent handles one readiness event of a connection.
+func (l *Loop) connEvent(c *Conn, ev eventpoll.Events) {
+	if c.state == stateConnecting {
+		if ev&(eventpoll.Writable|closeEvents) != 0 {
+			l.finishConnect(c)
+		}
+		return
+	}
+	if c.wantWrite && ev&(eventpoll.Writable|closeEvents) != 0 {
+		if err := l.flush(c); err != nil {
+			l.closeConn(c, err, false)
+			return
+		}
+		l.settle(c)
+		if c.state == stateClosed {
+			return
+		}
+	}
+	if ev&(eventpoll.Readable|eventpoll.ReadHangup|closeEvents) != 0 {
+		l.readConn(c, l.drain || ev&(eventpoll.ReadHangup|closeEvents) != 0)
+	}
+}
+
+// readConn reads from c until EAGAIN, a short read (the socket is drained:
+// on epoll a later arrival raises a new edge), end of file, backpressure or
+// the read budget. drain forces reading until EAGAIN. Under Edge a
+// connection stopped by the budget is queued to be read again after the
+// other ready connections had their turn.
+func (l *Loop) readConn(c *Conn, drain bool) {
+	total := 0
+	for {
+		if c.state == stateClosed || c.eof || (c.paused && c.state == stateOpen) {
+			return
+		}
+		deliver := c.state == stateOpen
+		var buf []byte
+		switch {
+		case !deliver:
+			buf = l.buf
+		case c.inBuf != nil:
+			buf = c.readSpace(len(l.buf))
+		default:
+			buf = l.buf
+		}
+		n, err := l.k.Read(c.fd, buf)
+		if err != nil {
+			if isAgain(err) {
+				return
+			}
+			l.closeConn(c, wrapOp("read", err), false)
+			return
+		}
+		if n == 0 {
+			l.readEOF(c)
+			return
+		}
+		total += n
+		c.lastActive = l.now
+		if deliver {
+			if c.inBuf != nil {
+				c.in = c.in[:len(c.in)+n]
+			} else {
+				c.in = l.buf[:n]
+			}
+			c.handler.OnData(c)
+			if !l.afterData(c) {
+				return
+			}
+		}
+		if n < len(buf) && !drain {
+			return
+		}
+		if total >= l.cfg.budget {
+			if l.edge {
+				l.requeue(c)
+			}
+			return
+		}
+	}
+}
+
+// afterData keeps the bytes OnData left, enforces MaxInbound and applies
+// backpressure. It reports whether reading may go on.
+func (l *Loop) afterData(c *Conn) bool {
+	if len(c.in) == 0 {
+		c.in = nil
+		if c.inBuf != nil {
+			putBuf(c.inBuf)
+			c.inBuf = nil
+		}
+	} else if c.inBuf == nil {
+		// The bytes are in the loop's buffer, which the next read reuses.
+		b := getBuf(max(2*len(c.in), minBufSize))
+		c.in = (*b)[:copy(*b, c.in)]
+		c.inBuf = b
+	}
+	if len(c.in) > l.cfg.maxIn {
+		l.closeConn(c, ErrInboundLimit, false)
+		return false
+	}
+	if c.fatal != nil || c.abort || c.state != stateOpen {
+		l.settle(c)
+		return c.state != stateClosed
+	}
+	if c.out.n > l.cfg.high && !c.wantWrite {
+		if err := l.flush(c); err != nil {
+			l.closeConn(c, err, false)
+			return false
+		}
+	}
+	if c.out.n > l.cfg.high && !c.paused {
+		c.paused = true
+		l.updateInterest(c)
+		return false
+	}
+	return true
+}
+
+// readSpace returns free space after the connection's unconsumed bytes,
+// compacting or growing its buffer so that at least min(max, len(in), 4 KiB)
+// bytes are free, and at most max are offered.
+func (c *Conn) readSpace(maxRead int) []byte {
+	b := *c.inBuf
+	start := cap(b) - cap(c.in)
+	n := len(c.in)
+	want := min(max(n, minBufSize), maxRead)
+	if cap(b)-start-n < want {
+		if cap(b)-n >= want {
+			copy(b[:n], c.in)
+			c.in = b[:n]
+			start = 0
+		} else {
+			nb := getBuf(n + want)
+			copy(*nb, c.in)
+			putBuf(c.inBuf)
+			c.inBuf = nb
+			b = *nb
+			c.in = b[:n]
+			start = 0
+		}
+	}
+	free := b[start+n : cap(b)]
+	if len(free) > maxRead {
+		free = free[:maxRead]
+	}
+	return free
+}
+
+// readEOF handles the peer's FIN: the remaining bytes were delivered; the
+// handler may finish writing (or, as a ReadHangupHandler, keep the
+// connection open), then the connection closes.
+func (l *Loop) readEOF(c *Conn) {
+	c.eof = true
+	switch c.state {
+	case stateFinWait:
+		l.closeConn(c, nil, false)
+		return
+	case stateOpen:
+		if h, ok := c.handler.(ReadHangupHandler); ok {
+			h.OnReadHangup(c)
+		} else {
+			c.state = stateClosing
+			c.lingerAt = l.now + int64(l.cfg.linger)
+			l.schedule(c)
+		}
+	}
+	l.updateInterest(c)
+	l.settle(c)
+}
+
+// flush writes queued output until it is sent or the socket would block
+// (then it waits for writable). It returns the error that must close the
+// connection (EPIPE, ECONNRESET, ...); it never closes it itself.
+func (l *Loop) flush(c *Conn) error {
+	for c.out.n > 0 {
+		var n int
+		var err error
+		if p := c.out.pending(); len(p) == 1 {
+			n, err = l.k.Write(c.fd, p[0])
+		} else {
+			n, err = l.k.Writev(c.fd, p)
+		}
+		if n > 0 {
+			c.out.consume(n)
+			c.lastActive = l.now
+		}
+		if err != nil {
+			if isAgain(err) {
+				if !c.wantWrite {
+					c.wantWrite = true
+					l.updateInterest(c)
+				}
+				break
+			}
+			return wrapOp("write", err)
+		}
+		if n == 0 {
+			break
+		}
+	}
+	if c.out.n == 0 && c.wantWrite {
+		c.wantWrite = false
+		l.updateInterest(c)
+	}
+	if c.paused && c.out.n <= l.cfg.low {
+		c.paused = false
+		l.updateInterest(c)
+		if l.edge {
+			l.requeue(c)
+		}
+		if _, ok := c.handler.(WritableHandler); ok {
+			c.notifyWritable = true
+			c.markDirty()
+		}
+	}
+	return nil
+}
+
+// settle applies what handler callbacks asked for: a failure or Abort
+// closes the connection, queued output is flushed, OnWritable is called,
+// and a requested close proceeds once the output is sent.
+func (l *Loop) settle(c *Conn) {
+	c.dirty = false
+	for {
+		if c.state == stateClosed {
+			return
+		}
+		if c.fatal != nil || c.abort {
+			l.closeConn(c, c.fatal, c.abort)
+			return
+		}
+		if c.out.n > 0 && !c.wantWrite && c.state != stateConnecting {
+			if err := l.flush(c); err != nil {
+				l.closeConn(c, err, false)
+				return
+			}
+		}
+		if c.notifyWritable && c.state == stateOpen {
+			c.notifyWritable = false
+			if h, ok := c.handler.(WritableHandler); ok {
+				h.OnWritable(c)
+				continue
+			}
+		}
+		break
+	}
+	if c.state == stateClosing && c.out.n == 0 {
+		l.finishClose(c)
+	}
+}
+
+// finishClose sends the FIN once the output is out; the descriptor is
+// closed when the peer's FIN arrives or the linger timeout passes.
+func (l *Loop) finishClose(c *Conn) {
+	if c.eof || !c.stream {
+		l.closeConn(c, nil, false)
+		return
+	}
+	if err := l.k.Shutdown(c.fd, unix.SHUT_WR); err != nil {
+		l.closeConn(c, nil, false)
+		return
+	}
+	c.state = stateFinWait
+	c.lingerAt = l.now + int64(l.cfg.linger)
+	l.schedule(c)
+	l.updateInterest(c)
+	if l.edge {
+		l.requeue(c)
+	}
+}
+
+// closeConn closes the connection now and calls OnClose. abort sends RST.
+func (l *Loop) closeConn(c *Conn, err error, abort bool) {
+	if c.state == stateClosed {
+		return
+	}
+	c.state = stateClosed
+	c.closed.Store(true)
+	l.unregister(c.fd)
+	if abort {
+		l.k.Abort(c.fd)
+	} else {
+		l.k.Close(c.fd)
+	}
+	l.timers.remove(&c.tm)
+	c.in = nil
+	if c.inBuf != nil {
+		putBuf(c.inBuf)
+		c.inBuf = nil
+	}
+	c.out.release()
+	l.nconns.Add(-1)
+	if c.dial != nil {
+		c.dial <- err
+		c.dial = nil
+	}
+	c.handler.OnClose(c, err)
+}
+
+// schedule (re)arms the connection's timer at its earliest deadline.
+func (l *Loop) schedule(c *Conn) {
+	when := c.nextDeadline()
+	if when == 0 {
+		l.timers.remove(&c.tm)
+		return
+	}
+	if c.tm.index >= 0 && c.tm.when == when {
+		return
+	}
+	l.timers.reset(&c.tm, when)
+}
+
+func (c *Conn) nextDeadline() int64 {
+	var d int64
+	if c.idle > 0 && c.state != stateConnecting {
+		d = c.lastActive + c.idle
+	}
+	if c.deadline != 0 && (d == 0 || c.deadline < d) {
+		d = c.deadline
+	}
+	if c.lingerAt != 0 && (d == 0 || c.lingerAt < d) {
+		d = c.lingerAt
+	}
+	return d
+}
+
+// connTimer handles the connection's timer: linger, deadline or idle
+// timeout, or a re-arm when the idle timer was pushed back by activity.
+func (l *Loop) connTimer(c *Conn) {
+	now := l.now
+	switch {
+	case c.lingerAt != 0 && now >= c.lingerAt:
+		if c.state == stateFinWait {
+			l.closeConn(c, nil, false)
+		} else {
+			l.closeConn(c, ErrLingerTimeout, true)
+		}
+	case c.deadline != 0 && now >= c.deadline:
+		l.closeConn(c, ErrDeadline, false)
+	case c.idle > 0 && c.state != stateConnecting && now >= c.lastActive+c.idle:
+		l.closeConn(c, ErrIdleTimeout, false)
+	default:
+		l.schedule(c)
+	}
+}

@@ -1,0 +1,267 @@
+package reactor
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/eventpoll/eventpoll"
+)
+
+// Handler receives a stream connection's events. All three methods run on
+// the connection's loop goroutine, one at a time; they must not block.
+type Handler interface {
+	// OnOpen is called once the connection is registered (accepted, or
+	// connected for a Dial).
+	OnOpen(c *Conn)
+	// OnData is called when new inbound bytes are in c's buffer (c.Peek,
+	// c.Next, c.Discard). Bytes the handler leaves are kept for the next call.
+	OnData(c *Conn)
+	// OnClose is called once when the connection is gone. err is nil after
+	// a local Close or Abort or an orderly close by the peer; otherwise it
+	// says why (a reset, a timeout, a limit, ErrServerClosed).
+	OnClose(c *Conn, err error)
+}
+
+// WritableHandler is implemented by handlers that want to know when a
+// connection's queued output, having passed Server.WriteHighWater, has
+// drained to Server.WriteLowWater or below (reading has then resumed).
+type WritableHandler interface {
+	OnWritable(c *Conn)
+}
+
+// ReadHangupHandler is implemented by handlers that keep a connection open
+// after the peer has shut down its writing side. Without it, the server
+// closes the connection as soon as the remaining inbound bytes have been
+// delivered and the queued output has been sent. With it, OnReadHangup is
+// called instead and the handler closes the connection when it is done.
+type ReadHangupHandler interface {
+	OnReadHangup(c *Conn)
+}
+
+// Server runs event loops that serve stream and datagram sockets. Configure
+// it with its fields before the first call to Serve, ListenAndServe, Listen,
+// Start or Dial; the zero value of each field is a useful default. A Server
+// must not be copied after first use.
+type Server struct {
+	// Handler serves stream connections (TCP, Unix).
+	Handler Handler
+	// PacketHandler serves datagram sockets (UDP).
+	PacketHandler PacketHandler
+	// Loops is the number of event loops, each one goroutine with its own
+	// poller; 0 means runtime.GOMAXPROCS(0).
+	Loops int
+	// Backend names the poller backend ("epoll", "poll", "select"); "" means
+	// the Kernel's default.
+	Backend string
+	// Trigger is Edge (the default) or Level.
+	Trigger Trigger
+	// Accept spreads new connections over the loops; see AcceptPolicy.
+	Accept AcceptPolicy
+	// Kernel performs every system call; nil means eventpoll.Host().
+	Kernel eventpoll.Kernel
+	// ReadBufferSize is the size of each loop's shared read buffer, the most
+	// one read takes; 0 means DefaultReadBufferSize (64 KiB).
+	ReadBufferSize int
+	// ReadBudget is the most bytes read from one connection per wake-up, so
+	// that a flooding peer cannot starve the others; 0 means
+	// DefaultReadBudget (256 KiB).
+	ReadBudget int
+	// WriteHighWater: a connection with more queued output stops being read
+	// until the output drains to WriteLowWater. 0 means 4 MiB and 1 MiB.
+	WriteHighWater, WriteLowWater int
+	// MaxInbound is the most unconsumed inbound bytes a handler may leave in
+	// a connection's buffer; beyond it the connection is closed with
+	// ErrInboundLimit. 0 means DefaultMaxInbound (4 MiB).
+	MaxInbound int
+	// MaxOutbound is the most queued output per connection; a Write beyond
+	// it fails with ErrOutboundLimit and closes the connection. 0 means
+	// DefaultMaxOutbound (64 MiB) or twice WriteHighWater if larger.
+	MaxOutbound int
+	// IdleTimeout closes a connection after that long without a successful
+	// read or write (ErrIdleTimeout); 0 means no timeout. Conn.SetIdleTimeout
+	// changes it per connection.
+	IdleTimeout time.Duration
+	// LingerTimeout bounds a graceful close: sending the queued output, then
+	// waiting for the peer's FIN after ours. 0 means 5 s.
+	LingerTimeout time.Duration
+	// Logger receives accept errors and other events; nil discards them.
+	Logger *slog.Logger
+
+	mu        sync.Mutex
+	cfg       config
+	started   bool
+	closed    bool // Shutdown or Close was called
+	loops     []*Loop
+	running   atomic.Int32
+	done      chan struct{} // closed when every loop has exited
+	closeOnce sync.Once
+	rr        atomic.Uint32
+}
+
+// Start creates and starts the loops without serving a listener (for
+// clients that only Dial). Serve, ListenAndServe and Dial call it.
+func (s *Server) Start() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.startLocked()
+}
+
+func (s *Server) startLocked() error {
+	if s.closed {
+		return ErrServerClosed
+	}
+	if s.started {
+		return nil
+	}
+	s.cfg = s.config()
+	s.done = make(chan struct{})
+	loops := make([]*Loop, 0, s.cfg.loops)
+	for i := 0; i < s.cfg.loops; i++ {
+		l, err := newLoop(s, i)
+		if err != nil {
+			for _, l := range loops {
+				l.release()
+			}
+			return err
+		}
+		loops = append(loops, l)
+	}
+	s.loops = loops
+	s.started = true
+	s.running.Store(int32(len(loops)))
+	for _, l := range loops {
+		go l.run()
+	}
+	return nil
+}
+
+// loopExited is called by each loop goroutine as it ends.
+func (s *Server) loopExited() {
+	if s.running.Add(-1) == 0 {
+		close(s.done)
+	}
+}
+
+// Serve serves connections accepted from ln until ctx is done (then it
+// closes the server as Close does and returns ctx.Err()), the server is shut
+// down or closed (ErrServerClosed), or the listener is closed. Serve takes a
+// duplicate of ln's descriptor and closes ln when it returns.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	defer ln.Close()
+	if err := s.Start(); err != nil {
+		return err
+	}
+	fd, err := listenerFD(s.cfg.k, ln)
+	if err != nil {
+		return err
+	}
+	l := &Listener{s: s, network: ln.Addr().Network(), addr: ln.Addr(), fds: []int{fd}, done: make(chan struct{})}
+	return s.ServeListener(ctx, l)
+}
+
+// ListenAndServe listens on the network address (see Listen) and serves it
+// as ServeListener does.
+func (s *Server) ListenAndServe(ctx context.Context, network, address string) error {
+	l, err := s.Listen(network, address)
+	if err != nil {
+		return err
+	}
+	return s.ServeListener(ctx, l)
+}
+
+// ServeListener serves a Listener made by Listen until ctx is done (then it
+// closes the server and returns ctx.Err()), the server is shut down or
+// closed (ErrServerClosed) or ln is closed (nil). Stream listeners need
+// Handler, datagram sockets PacketHandler.
+func (s *Server) ServeListener(ctx context.Context, ln *Listener) error {
+	if err := s.Start(); err != nil {
+		ln.Close()
+		return err
+	}
+	if err := ln.attach(); err != nil {
+		ln.Close()
+		return err
+	}
+	select {
+	case <-ctx.Done():
+		s.Close()
+		return ctx.Err()
+	case <-s.done:
+		return ErrServerClosed
+	case <-ln.done:
+		return nil
+	}
+}
+
+// Shutdown stops accepting, closes every connection gracefully (its queued
+// output is sent, then a FIN; each bounded by LingerTimeout) and waits for
+// the loops to exit. If ctx is done first, Shutdown closes what is left as
+// Close does and returns ctx.Err().
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closed = true
+	started, loops := s.started, s.loops
+	s.mu.Unlock()
+	if !started {
+		return nil
+	}
+	for _, l := range loops {
+		l.push(task{kind: taskShutdown})
+	}
+	select {
+	case <-s.done:
+		return nil
+	case <-ctx.Done():
+		s.Close()
+		return ctx.Err()
+	}
+}
+
+// Close closes every listener and connection at once (queued output is
+// dropped; OnClose gets ErrServerClosed) and waits for the loops to exit.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	started, loops := s.started, s.loops
+	s.mu.Unlock()
+	if !started {
+		return nil
+	}
+	for _, l := range loops {
+		l.push(task{kind: taskStop})
+	}
+	<-s.done
+	return nil
+}
+
+// Loop returns the loop with the fewest connections, starting the server if
+// needed (nil if it cannot start). Use it to Dial or Submit from outside.
+func (s *Server) Loop() *Loop {
+	if err := s.Start(); err != nil {
+		return nil
+	}
+	return s.pickLoop()
+}
+
+// pickLoop chooses the loop for a new connection: the loop with the fewest
+// connections, ties broken round robin.
+func (s *Server) pickLoop() *Loop {
+	n := len(s.loops)
+	if n == 1 {
+		return s.loops[0]
+	}
+	start := int(s.rr.Add(1)) % n
+	best := s.loops[start]
+	bestN := best.nconns.Load()
+	for i := 1; i < n && bestN > 0; i++ {
+		l := s.loops[(start+i)%n]
+		if c := l.nconns.Load(); c < bestN {
+			best, bestN = l, c
+		}
+	}
+	return best
+}
