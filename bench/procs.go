@@ -1,0 +1,233 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// impl is one server under test.
+type impl struct {
+	Name string
+	// Args run it: the C server's binary and address, or this binary's
+	// "server" subcommand.
+	Args func(addr string) []string
+	// MaxConns is the most connections it can take (select: fds < 1024).
+	MaxConns int
+}
+
+// parseImpl turns a name into an impl:
+//
+//	c                          the C epoll server (bench/cserver/echo.c)
+//	net                        Go net, goroutine per connection
+//	netpoll[:loops]            cloudwego/netpoll
+//	eventpoll:BACKEND:TRIG:LOOPS  the reactor, e.g. eventpoll:epoll:et:1
+func parseImpl(name, self, cbin string) (impl, error) {
+	f := strings.Split(name, ":")
+	im := impl{Name: name, MaxConns: 1 << 30}
+	switch f[0] {
+	case "c":
+		im.Args = func(addr string) []string {
+			host, port, _ := net.SplitHostPort(addr)
+			return []string{cbin, host, port}
+		}
+	case "net":
+		im.Args = func(addr string) []string { return []string{self, "server", "--impl", "net", "--addr", addr} }
+	case "netpoll":
+		loops := "1"
+		if len(f) > 1 {
+			loops = f[1]
+		}
+		im.Args = func(addr string) []string {
+			return []string{self, "server", "--impl", "netpoll", "--loops", loops, "--addr", addr}
+		}
+	case "eventpoll":
+		if len(f) != 4 {
+			return im, fmt.Errorf("impl %q: want eventpoll:BACKEND:et|lt:LOOPS", name)
+		}
+		if f[1] == "select" {
+			im.MaxConns = 900
+		}
+		im.Args = func(addr string) []string {
+			return []string{self, "server", "--impl", "eventpoll", "--backend", f[1], "--trigger", f[2], "--loops", f[3], "--addr", addr}
+		}
+	default:
+		return im, fmt.Errorf("unknown impl %q", name)
+	}
+	return im, nil
+}
+
+// server is a running server process.
+type server struct {
+	impl impl
+	addr string
+	cmd  *exec.Cmd
+	log  bytes.Buffer
+	// exited is closed when the process has exited.
+	exited chan struct{}
+}
+
+// taskset prefixes args with "taskset -c cpus" when cpus is set.
+func taskset(cpus string, args []string) []string {
+	if cpus == "" {
+		return args
+	}
+	return append([]string{"taskset", "-c", cpus}, args...)
+}
+
+// freeAddr returns a loopback address with a port that was free just now.
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// startServer starts im pinned to cpus and waits until it accepts.
+func startServer(im impl, cpus string) (*server, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	args := taskset(cpus, im.Args(addr))
+	s := &server{impl: im, addr: addr, cmd: exec.Command(args[0], args[1:]...)}
+	s.cmd.Stdout = &s.log
+	s.cmd.Stderr = &s.log
+	if err := s.cmd.Start(); err != nil {
+		return nil, err
+	}
+	exited := make(chan struct{})
+	s.exited = exited
+	go func() { s.cmd.Wait(); close(exited) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+			// taskset execs the server, so the pid is the server's.
+			return s, nil
+		}
+		select {
+		case <-exited:
+			return nil, fmt.Errorf("%s exited: %s", im.Name, strings.TrimSpace(s.log.String()))
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			s.stop()
+			return nil, fmt.Errorf("%s did not listen on %s within 10s", im.Name, addr)
+		}
+	}
+}
+
+func (s *server) pid() int { return s.cmd.Process.Pid }
+
+func (s *server) alive() bool {
+	select {
+	case <-s.exited:
+		return false
+	default:
+		return true
+	}
+}
+
+func (s *server) stop() {
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.exited:
+	case <-time.After(3 * time.Second):
+		s.cmd.Process.Kill()
+		<-s.exited
+	}
+}
+
+// runClientProc runs this binary's client subcommand pinned to cpus.
+func runClientProc(self, cpus, addr string, conns, depth, size int, d time.Duration) (*clientResult, error) {
+	args := taskset(cpus, []string{self, "client", "--addr", addr,
+		"--conns", fmt.Sprint(conns), "--depth", fmt.Sprint(depth), "--size", fmt.Sprint(size),
+		"--duration", d.String()})
+	cmd := exec.Command(args[0], args[1:]...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("client: %v: %s", err, strings.TrimSpace(errb.String()))
+	}
+	var r clientResult
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		return nil, fmt.Errorf("client output %q: %w", out.String(), err)
+	}
+	return &r, nil
+}
+
+// idleRSS starts a fresh im, holds conns served-then-idle connections on it
+// and returns the server's RSS before and with them.
+func idleRSS(self, serverCPUs, clientCPUs string, im impl, conns int) (before, with int64, err error) {
+	s, err := startServer(im, serverCPUs)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer s.stop()
+	time.Sleep(300 * time.Millisecond)
+	if before, err = procRSS(s.pid()); err != nil {
+		return 0, 0, err
+	}
+	args := taskset(clientCPUs, []string{self, "idle", "--addr", s.addr, "--conns", fmt.Sprint(conns)})
+	cmd := exec.Command(args[0], args[1:]...)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return 0, 0, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return 0, 0, err
+	}
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		return 0, 0, err
+	}
+	defer func() { stdin.Close(); cmd.Wait() }()
+	line, rerr := bufio.NewReader(stdout).ReadString('\n')
+	if rerr != nil || strings.TrimSpace(line) != "ready" {
+		stdin.Close()
+		cmd.Wait()
+		return 0, 0, fmt.Errorf("idle client: %q %v: %s", line, rerr, strings.TrimSpace(errb.String()))
+	}
+	go io.Copy(io.Discard, stdout)
+	time.Sleep(time.Second) // let the server settle (idle timers, GC)
+	with, err = procRSS(s.pid())
+	return before, with, err
+}
+
+// buildC compiles the C server with the system's cc into dir.
+func buildC(dir string) (string, error) {
+	src := filepath.Join(dir, "..", "cserver", "echo.c")
+	if _, err := os.Stat(src); err != nil {
+		src = filepath.Join("cserver", "echo.c")
+	}
+	bin := filepath.Join(dir, "cecho")
+	if st, err := os.Stat(bin); err == nil {
+		if sst, err := os.Stat(src); err != nil || !sst.ModTime().After(st.ModTime()) {
+			return bin, nil // prebuilt (e.g. on a machine with no compiler)
+		}
+	}
+	cc := os.Getenv("CC")
+	if cc == "" {
+		cc = "cc"
+	}
+	out, err := exec.Command(cc, "-O2", "-Wall", "-o", bin, src).CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("cc: %v: %s", err, out)
+	}
+	return bin, nil
+}

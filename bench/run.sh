@@ -1,0 +1,33 @@
+#!/bin/sh
+# Side-by-side echo benchmarks. Run from anywhere:
+#
+#   bench/run.sh build            build bin/bench and bin/cecho (needs Go modules, cc)
+#   bench/run.sh quick [flags]    small matrix subset (about 2 minutes)
+#   bench/run.sh matrix [flags]   full matrix: 100/1000/10000 conns x depth 1/16 x 64 B/4 KiB
+#   bench/run.sh loops [flags]    throughput against 1, 2, 4, 8 event loops (multi-core)
+#
+# After "build", matrix, quick and loops run only the binaries in bench/bin:
+# no network, no compiler. Flags are those of "bin/bench matrix -h" / "loops -h".
+set -eu
+cd "$(dirname "$0")"
+cmd="${1:-}"
+[ $# -gt 0 ] && shift
+case "$cmd" in
+build)
+	go build -o bin/bench .
+	${CC:-cc} -O2 -Wall -o bin/cecho cserver/echo.c
+	echo "built bin/bench bin/cecho"
+	;;
+quick)
+	[ -x bin/bench ] || "$0" build
+	exec bin/bench matrix --quick "$@"
+	;;
+matrix | loops)
+	[ -x bin/bench ] || "$0" build
+	exec bin/bench "$cmd" "$@"
+	;;
+*)
+	sed -n '2,11p' "$0"
+	exit 2
+	;;
+esac

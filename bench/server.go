@@ -1,0 +1,139 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"runtime"
+	"syscall"
+	"time"
+
+	"github.com/cloudwego/netpoll"
+)
+
+// serverConfig selects an echo server implementation and its tuning.
+type serverConfig struct {
+	Impl    string // "eventpoll", "net", "netpoll"
+	Addr    string
+	Backend string // eventpoll: "epoll", "poll", "select"
+	Trigger string // eventpoll: "et" or "lt"
+	Loops   int    // eventpoll and netpoll: event loops (0: one per CPU)
+}
+
+// runServer is the "server" subcommand: it serves echo until SIGTERM/SIGINT.
+func runServer(args []string) error {
+	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	var cfg serverConfig
+	fs.StringVar(&cfg.Impl, "impl", "net", "eventpoll, net or netpoll")
+	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:7000", "listen address")
+	fs.StringVar(&cfg.Backend, "backend", "epoll", "eventpoll backend")
+	fs.StringVar(&cfg.Trigger, "trigger", "et", "eventpoll trigger mode: et or lt")
+	fs.IntVar(&cfg.Loops, "loops", 1, "event loops (eventpoll, netpoll; 0: GOMAXPROCS)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if cfg.Loops <= 0 {
+		cfg.Loops = runtime.GOMAXPROCS(0)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	switch cfg.Impl {
+	case "net":
+		return serveNet(ctx, cfg)
+	case "netpoll":
+		return serveNetpoll(ctx, cfg)
+	case "eventpoll":
+		return serveEventpoll(ctx, cfg)
+	}
+	return fmt.Errorf("unknown impl %q", cfg.Impl)
+}
+
+// serveNet is Go's standard library: one goroutine per connection copying
+// what it reads back.
+func serveNet(ctx context.Context, cfg serverConfig) error {
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	go func() { <-ctx.Done(); ln.Close() }()
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				time.Sleep(10 * time.Millisecond)
+				continue
+			}
+			return err
+		}
+		go func() {
+			defer c.Close()
+			buf := make([]byte, 16<<10)
+			for {
+				n, err := c.Read(buf)
+				if n > 0 {
+					if _, werr := c.Write(buf[:n]); werr != nil {
+						return
+					}
+				}
+				if err != nil {
+					if err != io.EOF {
+						return
+					}
+					return
+				}
+			}
+		}()
+	}
+}
+
+// serveNetpoll is cloudwego/netpoll: its event loops call onRequest when a
+// connection has input; the handler copies it to the connection's writer.
+func serveNetpoll(ctx context.Context, cfg serverConfig) error {
+	if err := netpoll.SetNumLoops(cfg.Loops); err != nil {
+		return err
+	}
+	ln, err := netpoll.CreateListener("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	loop, err := netpoll.NewEventLoop(func(_ context.Context, c netpoll.Connection) error {
+		r, w := c.Reader(), c.Writer()
+		n := r.Len()
+		if n == 0 {
+			return nil
+		}
+		in, err := r.Next(n)
+		if err != nil {
+			return err
+		}
+		out, err := w.Malloc(n)
+		if err != nil {
+			return err
+		}
+		copy(out, in)
+		if err := r.Release(); err != nil {
+			return err
+		}
+		return w.Flush()
+	})
+	if err != nil {
+		return err
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- loop.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		return loop.Shutdown(sctx)
+	}
+}
