@@ -267,6 +267,56 @@ var concurrencyCases = []testCase{
 	}),
 }
 
+// closeRaces is appended to concurrencyCases.
+var closeRaces = par("CloseRacesOperations", func(f *fixture) {
+	// Close while other goroutines add, delete, wake and wait: every call
+	// returns nil or ErrClosed, and nothing hangs.
+	p := f.poller()
+	fds := make([]int, 8)
+	for i := range fds {
+		fds[i], _ = f.readyPipe(1)
+	}
+	okErr := func(what string, err error) {
+		if err != nil && !errors.Is(err, ep.ErrClosed) && !errors.Is(err, unix.EEXIST) && !errors.Is(err, unix.ENOENT) {
+			f.t.Errorf("%s during Close: %v", what, err)
+		}
+	}
+	var wg sync.WaitGroup
+	var closed atomic.Bool
+	for g := range 2 {
+		wg.Go(func() {
+			evs := make([]ep.Event, 4)
+			for !closed.Load() {
+				_, err := p.Wait(evs, 5*time.Millisecond)
+				okErr("Wait", err)
+			}
+			// After Close every call fails with ErrClosed.
+			_, err := p.Wait(evs, -1)
+			if !errors.Is(err, ep.ErrClosed) {
+				f.t.Errorf("waiter %d: Wait after Close: %v, want ErrClosed", g, err)
+			}
+		})
+	}
+	wg.Go(func() {
+		for i := 0; !closed.Load(); i++ {
+			fd := fds[i%len(fds)]
+			okErr("Add", p.Add(fd, ep.Readable, uint64(i%len(fds))))
+			okErr("Wake", p.Wake())
+			okErr("Delete", p.Delete(fd))
+		}
+	})
+	time.Sleep(30 * time.Millisecond)
+	f.check(p.Close(), "Close")
+	closed.Store(true)
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(patience):
+		f.t.Fatalf("goroutines still blocked %v after Close", patience)
+	}
+})
+
 // exclusiveCases cover the Exclusive mode (epoll only).
 var exclusiveCases = []testCase{
 	par("ExclusiveAdd", func(f *fixture) {

@@ -153,6 +153,16 @@ var hangupCases = []testCase{
 		f.wantRead(b, "back")
 		f.expect(p, ev(ep.Readable|ep.ReadHangup, 1))
 	}),
+	par("LocalShutdownHangup", func(f *fixture) {
+		p := f.poller()
+		a, _ := f.socketpair()
+		f.add(p, a, ep.Readable|ep.ReadHangup, 1)
+		f.expectNone(p)
+		// Both directions shut down locally: hangup, and reads return 0.
+		f.check(f.k.Shutdown(a, unix.SHUT_RDWR), "Shutdown(SHUT_RDWR)")
+		f.expect(p, ev(ep.Readable|ep.ReadHangup|ep.Hangup, 1))
+		f.wantRead(a, "")
+	}),
 	par("ReadHangupOnlyWhenAsked", func(f *fixture) {
 		p := f.poller()
 		a, b := f.socketpair()

@@ -19,6 +19,25 @@ var rotationCases = []testCase{
 	par("RotationManyFDs", func(f *fixture) {
 		rotation(f, 10, 3, 8)
 	}),
+	// Edge-triggered fds that did not fit stay pending: each is reported
+	// once by a later Wait, then nothing.
+	par("RotationEdge", func(f *fixture) {
+		p := f.poller()
+		const fds = 5
+		for i := range fds {
+			r, _ := f.readyPipe(1)
+			f.add(p, r, ep.Readable|ep.EdgeTriggered, uint64(i))
+		}
+		seen := map[uint64]bool{}
+		for w := range fds {
+			got := f.wait(p, 1, 0)
+			if len(got) != 1 || seen[got[0].Data] {
+				f.t.Fatalf("wait %d: %v (seen %v)", w, fmtEvents(got), seen)
+			}
+			seen[got[0].Data] = true
+		}
+		f.expectNone(p)
+	}),
 	par("RotationFairness", func(f *fixture) {
 		p := f.poller()
 		const fds, waits = 10, 40

@@ -140,6 +140,78 @@ var tcpCases = []testCase{
 		}
 		f.wantErr(f.k.SocketError(c), "SO_ERROR after refused connect", unix.ECONNREFUSED)
 	}),
+	par("EdgeListenerDrain", func(f *fixture) {
+		p := f.poller()
+		ln, addr := f.listen()
+		f.add(p, ln, ep.Readable|ep.EdgeTriggered, 1)
+		connect := func() {
+			c, err := f.k.Connect("tcp4", addr)
+			if err != nil && !errors.Is(err, unix.EINPROGRESS) {
+				f.t.Fatalf("Connect: %v", err)
+			}
+			f.track(c)
+		}
+		connect()
+		connect()
+		f.expect(p, ev(ep.Readable, 1))
+		// Accept until EAGAIN (the second connection may still be in its
+		// handshake); then a new connection is a new edge.
+		s, err := f.k.Accept(ln)
+		f.check(err, "Accept")
+		f.track(s)
+		deadline := time.Now().Add(patience)
+		accepted := 1
+		for accepted < 2 {
+			if time.Now().After(deadline) {
+				f.t.Fatalf("second connection not accepted within %v", patience)
+			}
+			s, err := f.k.Accept(ln)
+			if errors.Is(err, unix.EAGAIN) {
+				f.wait(p, 4, 100*time.Millisecond)
+				continue
+			}
+			f.check(err, "Accept")
+			f.track(s)
+			accepted++
+		}
+		_, err = f.k.Accept(ln)
+		f.wantErr(err, "Accept of an empty queue", unix.EAGAIN)
+		f.wait(p, 4, 0) // an edge of the second connection may be pending
+		f.expectNone(p)
+		connect()
+		f.expect(p, ev(ep.Readable, 1))
+	}),
+	par("UDPReadable", func(f *fixture) {
+		a, err := f.k.Listen("udp4", "127.0.0.1:0", ep.ListenOptions{})
+		if err != nil {
+			f.t.Skipf("the kernel has no UDP sockets: %v", err)
+		}
+		f.track(a)
+		b, err := f.k.Listen("udp4", "127.0.0.1:0", ep.ListenOptions{})
+		f.check(err, "Listen udp4")
+		f.track(b)
+		addr, err := f.k.LocalAddr(a)
+		f.check(err, "LocalAddr")
+		p := f.poller()
+		f.add(p, a, ep.Readable, 1)
+		f.add(p, b, ep.Writable, 2)
+		f.expect(p, ev(ep.Writable, 2))
+		f.modify(p, b, 0, 2)
+		for _, msg := range []string{"one", "two"} {
+			_, err := f.k.SendTo(b, []byte(msg), addr)
+			f.check(err, "SendTo")
+		}
+		f.waitFor(p, 1, "readable", has(ep.Readable))
+		buf := make([]byte, 64)
+		for _, want := range []string{"one", "two"} {
+			n, _, err := f.k.RecvFrom(a, buf)
+			f.check(err, "RecvFrom")
+			if string(buf[:n]) != want {
+				f.t.Fatalf("RecvFrom = %q, want %q", buf[:n], want)
+			}
+		}
+		f.expectNone(p)
+	}),
 }
 
 // tcpWritableAfterDrain fills a's send path until writes fail with EAGAIN,

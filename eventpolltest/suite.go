@@ -116,6 +116,7 @@ var cases = concat(
 	rotationCases,
 	lifecycleCases,
 	concurrencyCases,
+	[]testCase{closeRaces},
 	exclusiveCases,
 )
 
