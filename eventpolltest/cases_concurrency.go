@@ -196,7 +196,7 @@ var concurrencyCases = []testCase{
 		p := f.poller()
 		r, w := f.pipe()
 		f.add(p, r, ep.Readable|ep.EdgeTriggered, 1)
-		const d = 300 * time.Millisecond
+		const d = time.Second
 		ch1, ch2 := waitAsync(p, 4, d), waitAsync(p, 4, d)
 		time.Sleep(quiet)
 		f.write(w, []byte("x"))
@@ -387,7 +387,7 @@ var exclusiveCases = []testCase{
 		r, w := f.pipe()
 		f.add(p1, r, ep.Readable|ep.Exclusive, 1)
 		f.add(p2, r, ep.Readable|ep.Exclusive, 2)
-		const d = 300 * time.Millisecond
+		const d = time.Second
 		ch1, ch2 := waitAsync(p1, 4, d), waitAsync(p2, 4, d)
 		time.Sleep(quiet)
 		f.write(w, []byte("x"))
