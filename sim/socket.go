@@ -1,0 +1,471 @@
+package sim
+
+import (
+	"net"
+	"sync"
+
+	ep "github.com/eventpoll/eventpoll"
+	"golang.org/x/sys/unix"
+)
+
+// sockState is a stream socket's state.
+type sockState int
+
+const (
+	sockIdle       sockState = iota // created, not connected
+	sockConnecting                  // waiting for room in the listener's backlog
+	sockConnected
+	sockListening
+	sockClosed // connection over: reset, refused, or listener closed
+)
+
+// sock is a stream socket (TCP, or AF_UNIX for socket pairs and "unix"
+// addresses): struct sock with its receive queue, shutdown bits, pending
+// error and wait queue (sk_wq). Both ends of a connection share one lock.
+type sock struct {
+	k   *Kernel
+	tcp bool // TCP semantics; false: AF_UNIX stream
+	mu  *sync.Mutex
+	wq  waitQueue
+
+	state   sockState
+	peer    *sock
+	rbuf    byteQueue
+	rcvbuf  int
+	sndbuf  int
+	rcvShut bool // RCV_SHUTDOWN: peer sent FIN, or local SHUT_RD
+	sndShut bool // SEND_SHUTDOWN
+	err     unix.Errno
+	closed  bool // the file is released (orphan)
+	nodelay bool
+
+	laddr, raddr net.Addr
+	ln           *listener // when listening
+}
+
+func (*sock) isStream() {}
+
+func (k *Kernel) newSock(tcp bool, mu *sync.Mutex) *sock {
+	if mu == nil {
+		mu = new(sync.Mutex)
+	}
+	return &sock{k: k, tcp: tcp, mu: mu, rcvbuf: k.cfg.RecvBuffer, sndbuf: k.cfg.SendBuffer}
+}
+
+// free is the room left in the direction from s to its peer; called with
+// the lock held.
+func (s *sock) freeLocked() int {
+	if s.peer == nil {
+		return 0
+	}
+	return s.sndbuf + s.peer.rcvbuf - s.peer.rbuf.len()
+}
+
+func (s *sock) writableLocked() bool {
+	return s.state == sockConnected && !s.sndShut && s.freeLocked() > 0
+}
+
+// poll is tcp_poll / unix_poll.
+func (s *sock) poll(pt *pollTable) ep.Events {
+	pollWait(&s.wq, pt)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state == sockListening {
+		if s.ln.queued() > 0 {
+			return ep.Readable
+		}
+		return 0
+	}
+	var m ep.Events
+	if s.state == sockIdle || s.state == sockConnecting {
+		if s.state == sockIdle && !s.tcp {
+			m |= ep.Hangup
+		}
+		return m
+	}
+	if (s.rcvShut && s.sndShut) || s.state == sockClosed {
+		m |= ep.Hangup
+	}
+	if s.rcvShut {
+		m |= ep.Readable | ep.ReadHangup
+	}
+	if s.rbuf.len() > 0 {
+		m |= ep.Readable
+	}
+	if s.sndShut || s.state == sockClosed {
+		m |= ep.Writable
+	} else if s.freeLocked() > 0 {
+		m |= ep.Writable
+	}
+	if s.err != 0 {
+		m |= ep.Error
+	}
+	return m
+}
+
+func (s *sock) read(p []byte) (int, error) {
+	s.mu.Lock()
+	switch s.state {
+	case sockListening, sockIdle:
+		s.mu.Unlock()
+		if s.tcp {
+			return 0, unix.ENOTCONN
+		}
+		return 0, unix.EINVAL
+	case sockConnecting:
+		s.mu.Unlock()
+		return 0, unix.EAGAIN
+	}
+	if s.rbuf.len() > 0 && len(p) > 0 {
+		peer := s.peer
+		was := peer != nil && peer.writableLocked()
+		n := s.rbuf.read(p)
+		now := peer != nil && peer.writableLocked()
+		s.mu.Unlock()
+		if !was && now {
+			peer.wq.wake(ep.Writable)
+		}
+		return n, nil
+	}
+	if s.err != 0 {
+		err := s.err
+		s.err = 0
+		s.mu.Unlock()
+		return 0, err
+	}
+	eof := s.rcvShut || s.state == sockClosed || len(p) == 0
+	s.mu.Unlock()
+	if eof {
+		return 0, nil
+	}
+	return 0, unix.EAGAIN
+}
+
+func (s *sock) writev(bufs [][]byte) (int, error) {
+	total := 0
+	for _, b := range bufs {
+		total += len(b)
+	}
+	s.mu.Lock()
+	if s.err != 0 {
+		err := s.err
+		s.err = 0
+		s.mu.Unlock()
+		return 0, err
+	}
+	switch s.state {
+	case sockConnecting:
+		s.mu.Unlock()
+		return 0, unix.EAGAIN
+	case sockIdle, sockListening:
+		s.mu.Unlock()
+		if s.tcp {
+			return 0, unix.EPIPE
+		}
+		return 0, unix.ENOTCONN
+	case sockClosed:
+		s.mu.Unlock()
+		return 0, unix.EPIPE
+	}
+	if s.sndShut {
+		s.mu.Unlock()
+		return 0, unix.EPIPE
+	}
+	peer := s.peer
+	if peer.closed || (!s.tcp && peer.rcvShut) {
+		if !s.tcp {
+			s.mu.Unlock()
+			return 0, unix.EPIPE
+		}
+		// The peer's file is gone: the data is sent and answered with a
+		// reset, which this socket sees from now on.
+		s.resetLocked()
+		s.mu.Unlock()
+		s.wq.wake(0)
+		return total, nil
+	}
+	if total == 0 {
+		s.mu.Unlock()
+		return 0, nil
+	}
+	free := s.freeLocked()
+	if free <= 0 {
+		s.mu.Unlock()
+		return 0, unix.EAGAIN
+	}
+	n := peer.rbuf.writev(bufs, free)
+	s.mu.Unlock()
+	peer.wq.wake(ep.Readable)
+	return n, nil
+}
+
+// resetLocked puts s in the state a received RST leaves: error ECONNRESET,
+// both directions shut down.
+func (s *sock) resetLocked() {
+	s.err = unix.ECONNRESET
+	s.rcvShut, s.sndShut = true, true
+	s.state = sockClosed
+	s.peer = nil
+}
+
+func (s *sock) shutdown(how int) error {
+	s.mu.Lock()
+	if s.state == sockListening && (how == unix.SHUT_RD || how == unix.SHUT_RDWR) {
+		s.mu.Unlock()
+		return nil
+	}
+	if s.state != sockConnected {
+		s.mu.Unlock()
+		return unix.ENOTCONN
+	}
+	peer := s.peer
+	wakePeer := false
+	switch how {
+	case unix.SHUT_RD, unix.SHUT_WR, unix.SHUT_RDWR:
+	default:
+		s.mu.Unlock()
+		return unix.EINVAL
+	}
+	if how == unix.SHUT_RD || how == unix.SHUT_RDWR {
+		s.rcvShut = true
+		if !s.tcp && peer != nil {
+			peer.sndShut = true
+			wakePeer = true
+		}
+	}
+	if how == unix.SHUT_WR || how == unix.SHUT_RDWR {
+		s.sndShut = true
+		if peer != nil {
+			peer.rcvShut = true
+			wakePeer = true
+		}
+	}
+	s.mu.Unlock()
+	s.wq.wake(0)
+	if wakePeer {
+		peer.wq.wake(0)
+	}
+	return nil
+}
+
+// release is close(): a listener refuses what waits in its backlog; a
+// connected TCP socket with unread data resets its peer, otherwise it sends
+// a FIN; an AF_UNIX peer sees both directions shut down.
+func (s *sock) release() { s.close(false) }
+
+func (s *sock) close(abort bool) {
+	s.mu.Lock()
+	s.closed = true
+	if s.state == sockListening {
+		ln := s.ln
+		s.state = sockClosed
+		s.mu.Unlock()
+		ln.close()
+		return
+	}
+	peer := s.peer
+	if s.state != sockConnected || peer == nil {
+		s.state = sockClosed
+		s.mu.Unlock()
+		return
+	}
+	if s.tcp && (abort || s.rbuf.len() > 0) {
+		peer.resetLocked()
+	} else {
+		peer.rcvShut = true
+		if !s.tcp {
+			peer.sndShut = true
+		}
+	}
+	s.state = sockClosed
+	s.rbuf.reset()
+	s.mu.Unlock()
+	peer.wq.wake(0)
+}
+
+// sockOf returns fd's stream socket.
+func (k *Kernel) sockOf(fd int) (*sock, *file, error) {
+	f, err := k.get(fd)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, ok := f.ops.(*sock)
+	if !ok {
+		k.put(f)
+		if _, dg := f.ops.(*dgram); dg {
+			return nil, nil, unix.EOPNOTSUPP
+		}
+		return nil, nil, unix.ENOTSOCK
+	}
+	return s, f, nil
+}
+
+// Socketpair returns two connected AF_UNIX stream sockets.
+func (k *Kernel) Socketpair() (a, b int, err error) {
+	x := k.newSock(false, nil)
+	y := k.newSock(false, x.mu)
+	x.peer, y.peer = y, x
+	x.state, y.state = sockConnected, sockConnected
+	x.laddr, y.laddr = &net.UnixAddr{Net: "unix"}, &net.UnixAddr{Net: "unix"}
+	x.raddr, y.raddr = y.laddr, x.laddr
+	a, b, err = k.installPair(x, y)
+	k.tracef("socketpair = %d %d %v", a, b, errName(err))
+	return a, b, err
+}
+
+// Shutdown shuts down one or both directions of a connected socket.
+func (k *Kernel) Shutdown(fd int, how int) error {
+	s, f, err := k.sockOf(fd)
+	if err != nil {
+		return err
+	}
+	defer k.put(f)
+	err = s.shutdown(how)
+	k.tracef("shutdown %d %d %v", fd, how, errName(err))
+	return err
+}
+
+// Abort closes a TCP socket with a reset: the peer's next call fails with
+// ECONNRESET, later writes with EPIPE. On other sockets it is Close.
+func (k *Kernel) Abort(fd int) error {
+	s, f, err := k.sockOf(fd)
+	if err != nil {
+		if err == unix.ENOTSOCK || err == unix.EOPNOTSUPP {
+			return k.Close(fd)
+		}
+		return err
+	}
+	if s.tcp {
+		// SO_LINGER 0: the close that drops the last reference resets.
+		s.mu.Lock()
+		peer := s.peer
+		connected := s.state == sockConnected && peer != nil
+		if connected {
+			peer.resetLocked()
+			s.state = sockClosed
+			s.peer = nil
+			s.rbuf.reset()
+		}
+		s.mu.Unlock()
+		if connected {
+			peer.wq.wake(0)
+		}
+	}
+	k.put(f)
+	k.tracef("abort %d", fd)
+	return k.Close(fd)
+}
+
+// SocketError returns and clears the socket's pending error (SO_ERROR).
+func (k *Kernel) SocketError(fd int) error {
+	f, err := k.get(fd)
+	if err != nil {
+		return err
+	}
+	defer k.put(f)
+	switch s := f.ops.(type) {
+	case *sock:
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.err != 0 {
+			e := s.err
+			s.err = 0
+			return e
+		}
+		return nil
+	case *dgram:
+		return nil
+	}
+	return unix.ENOTSOCK
+}
+
+// SetNoDelay records TCP_NODELAY (the simulation sends at once either way).
+func (k *Kernel) SetNoDelay(fd int, noDelay bool) error {
+	s, f, err := k.sockOf(fd)
+	if err != nil {
+		return err
+	}
+	defer k.put(f)
+	if !s.tcp {
+		return unix.EOPNOTSUPP
+	}
+	s.mu.Lock()
+	s.nodelay = noDelay
+	s.mu.Unlock()
+	return nil
+}
+
+// SetBuffers sets the receive and send buffer sizes in bytes (0 leaves one
+// as it is). Unlike Linux the values are not doubled.
+func (k *Kernel) SetBuffers(fd int, recv, send int) error {
+	f, err := k.get(fd)
+	if err != nil {
+		return err
+	}
+	defer k.put(f)
+	switch s := f.ops.(type) {
+	case *sock:
+		s.mu.Lock()
+		peer := s.peer
+		was := peer != nil && peer.writableLocked()
+		if recv > 0 {
+			s.rcvbuf = recv
+		}
+		if send > 0 {
+			s.sndbuf = send
+		}
+		now := peer != nil && peer.writableLocked()
+		s.mu.Unlock()
+		if !was && now {
+			peer.wq.wake(ep.Writable)
+		}
+		return nil
+	case *dgram:
+		s.mu.Lock()
+		if recv > 0 {
+			s.rcvbuf = recv
+		}
+		s.mu.Unlock()
+		return nil
+	}
+	return unix.ENOTSOCK
+}
+
+// LocalAddr returns the socket's own address.
+func (k *Kernel) LocalAddr(fd int) (net.Addr, error) {
+	f, err := k.get(fd)
+	if err != nil {
+		return nil, err
+	}
+	defer k.put(f)
+	switch s := f.ops.(type) {
+	case *sock:
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.laddr, nil
+	case *dgram:
+		return s.laddr, nil
+	}
+	return nil, unix.ENOTSOCK
+}
+
+// RemoteAddr returns the connected peer's address.
+func (k *Kernel) RemoteAddr(fd int) (net.Addr, error) {
+	f, err := k.get(fd)
+	if err != nil {
+		return nil, err
+	}
+	defer k.put(f)
+	switch s := f.ops.(type) {
+	case *sock:
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.raddr == nil || s.state == sockListening || s.state == sockIdle {
+			return nil, unix.ENOTCONN
+		}
+		return s.raddr, nil
+	case *dgram:
+		return nil, unix.ENOTCONN
+	}
+	return nil, unix.ENOTSOCK
+}
