@@ -3,9 +3,11 @@
 // verifies every reply byte for byte against the one expected, and records
 // the latency of each message in an HDR histogram.
 //
-// It uses Go's net package with two goroutines per connection (a writer and
-// a reader), so it has a ceiling of its own: measure it against a trivial
-// server before reading a server's figures from it.
+// Two engines drive the connections: "eventpoll" (the default) runs a few
+// event loops on this project's Poller with non-blocking sockets; "net"
+// uses Go's net package with two goroutines per connection and supports an
+// open-loop rate. Either has a ceiling of its own: measure it against a
+// trivial server before reading a server's figures from it.
 package loadgen
 
 import (
@@ -51,6 +53,15 @@ type Config struct {
 	// Drain bounds the wait for in-flight replies after sending stops
 	// (default 5 s); replies still missing then count as errors.
 	Drain time.Duration
+	// Engine is "eventpoll" (a few event loops on this project's Poller;
+	// several times less client CPU per message; no Rate) or "net" (Go's
+	// net package, two goroutines per connection). "" means eventpoll, or
+	// net when Rate is set.
+	Engine string
+	// Backend is the eventpoll engine's poller backend (default "epoll");
+	// Workers its number of event loops (default GOMAXPROCS).
+	Backend string
+	Workers int
 	// Progress, if set, is called about once a second with the totals so far.
 	Progress func(Snapshot)
 }
@@ -77,6 +88,7 @@ type Latency struct {
 type Result struct {
 	Addr    string  `json:"addr"`
 	Proto   string  `json:"proto"`
+	Engine  string  `json:"engine"`
 	Conns   int     `json:"conns"`
 	Depth   int     `json:"depth"`
 	Size    int     `json:"size"`
@@ -164,13 +176,31 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Drain <= 0 {
 		cfg.Drain = 5 * time.Second
 	}
+	if cfg.Engine == "" {
+		cfg.Engine = "eventpoll"
+		if cfg.Rate > 0 {
+			cfg.Engine = "net"
+		}
+	}
+	switch cfg.Engine {
+	case "net":
+	case "eventpoll":
+		if cfg.Rate > 0 {
+			return nil, errors.New("the eventpoll engine has no open-loop rate; use the net engine")
+		}
+	default:
+		return nil, fmt.Errorf("unknown engine %q (want net or eventpoll)", cfg.Engine)
+	}
 	p, err := newProto(cfg.Proto, cfg.Size, 1)
 	if err != nil {
 		return nil, err
 	}
 	r := &run{cfg: cfg, proto: p, stopCh: make(chan struct{})}
 	for i := range r.shards {
-		r.shards[i].h = hdrhistogram.New(1, int64(time.Minute/time.Microsecond)*1000, 3)
+		r.shards[i].h = hdrhistogram.New(1, int64(time.Minute), 3)
+	}
+	if cfg.Engine == "eventpoll" {
+		return r.runEventpoll(ctx)
 	}
 
 	conns, err := r.dialAll(ctx)
@@ -204,6 +234,41 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		wg.Go(func() { r.conn(c, i, quota) })
 	}
 	wg.Wait()
+	elapsed := time.Since(r.start)
+	cancel()
+	return r.result(elapsed), nil
+}
+
+// runEventpoll is Run for the eventpoll engine.
+func (r *run) runEventpoll(ctx context.Context) (*Result, error) {
+	starting := make(chan error, 1)
+	startCh := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		r.runPoller(starting, startCh, r.cfg.Backend)
+		close(done)
+	}()
+	if err := <-starting; err != nil {
+		close(startCh)
+		<-done
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	r.start = time.Now()
+	close(startCh)
+	if r.cfg.Duration > 0 {
+		t := time.AfterFunc(r.cfg.Duration, r.halt)
+		defer t.Stop()
+	}
+	go func() {
+		<-ctx.Done()
+		r.halt()
+	}()
+	if r.cfg.Progress != nil {
+		go r.report(ctx)
+	}
+	<-done
 	elapsed := time.Since(r.start)
 	cancel()
 	return r.result(elapsed), nil
@@ -428,13 +493,13 @@ func (r *run) report(ctx context.Context) {
 }
 
 func (r *run) result(elapsed time.Duration) *Result {
-	h := hdrhistogram.New(1, int64(time.Minute/time.Microsecond)*1000, 3)
+	h := hdrhistogram.New(1, int64(time.Minute), 3)
 	for i := range r.shards {
 		h.Merge(r.shards[i].h)
 	}
 	us := func(ns int64) float64 { return float64(ns) / 1e3 }
 	res := &Result{
-		Addr: r.cfg.Addr, Proto: r.cfg.Proto, Conns: r.cfg.Conns, Depth: r.cfg.Depth, Size: r.cfg.Size,
+		Addr: r.cfg.Addr, Proto: r.cfg.Proto, Engine: r.cfg.Engine, Conns: r.cfg.Conns, Depth: r.cfg.Depth, Size: r.cfg.Size,
 		Rate: r.cfg.Rate, Seconds: elapsed.Seconds(),
 		Msgs: r.msgs.Load(), Bytes: r.bytes.Load(), Errors: r.errors.Load(),
 		Latency: Latency{

@@ -50,9 +50,11 @@ func server(t *testing.T, handle func(net.Conn)) string {
 
 func echo(c net.Conn) { io.Copy(c, c) }
 
-func TestEchoRequests(t *testing.T) {
+func TestEchoRequests(t *testing.T) { forEngines(t, testEchoRequests) }
+
+func testEchoRequests(t *testing.T, engine string) {
 	addr := server(t, echo)
-	res, err := Run(context.Background(), Config{Addr: addr, Conns: 4, Depth: 8, Size: 100, Requests: 1003})
+	res, err := Run(context.Background(), Config{Engine: engine, Addr: addr, Conns: 4, Depth: 8, Size: 100, Requests: 1003})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,10 +70,12 @@ func TestEchoRequests(t *testing.T) {
 	}
 }
 
-func TestDuration(t *testing.T) {
+func TestDuration(t *testing.T) { forEngines(t, testDuration) }
+
+func testDuration(t *testing.T, engine string) {
 	addr := server(t, echo)
 	start := time.Now()
-	res, err := Run(context.Background(), Config{Addr: addr, Conns: 3, Depth: 2, Size: 4096, Duration: 300 * time.Millisecond, Proto: "line"})
+	res, err := Run(context.Background(), Config{Engine: engine, Addr: addr, Conns: 3, Depth: 2, Size: 4096, Duration: 300 * time.Millisecond, Proto: "line"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +99,9 @@ func TestOpenLoopRate(t *testing.T) {
 }
 
 // A server that changes one byte must be caught.
-func TestCorruptReplyCounted(t *testing.T) {
+func TestCorruptReplyCounted(t *testing.T) { forEngines(t, testCorruptReplyCounted) }
+
+func testCorruptReplyCounted(t *testing.T, engine string) {
 	addr := server(t, func(c net.Conn) {
 		buf := make([]byte, 4096)
 		total := 0
@@ -115,7 +121,7 @@ func TestCorruptReplyCounted(t *testing.T) {
 			}
 		}
 	})
-	res, err := Run(context.Background(), Config{Addr: addr, Conns: 1, Depth: 4, Size: 64, Duration: 2 * time.Second})
+	res, err := Run(context.Background(), Config{Engine: engine, Addr: addr, Conns: 1, Depth: 4, Size: 64, Duration: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,10 +135,12 @@ func TestCorruptReplyCounted(t *testing.T) {
 
 // A server that swallows requests leaves replies missing; the run still
 // ends within Duration plus Drain and reports them.
-func TestMissingRepliesBounded(t *testing.T) {
+func TestMissingRepliesBounded(t *testing.T) { forEngines(t, testMissingRepliesBounded) }
+
+func testMissingRepliesBounded(t *testing.T, engine string) {
 	addr := server(t, func(c net.Conn) { io.Copy(io.Discard, c) })
 	start := time.Now()
-	res, err := Run(context.Background(), Config{Addr: addr, Conns: 2, Depth: 4, Duration: 200 * time.Millisecond, Drain: 200 * time.Millisecond})
+	res, err := Run(context.Background(), Config{Engine: engine, Addr: addr, Conns: 2, Depth: 4, Duration: 200 * time.Millisecond, Drain: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,13 +152,15 @@ func TestMissingRepliesBounded(t *testing.T) {
 	}
 }
 
-func TestServerCloses(t *testing.T) {
+func TestServerCloses(t *testing.T) { forEngines(t, testServerCloses) }
+
+func testServerCloses(t *testing.T, engine string) {
 	addr := server(t, func(c net.Conn) {
 		buf := make([]byte, 10)
 		io.ReadFull(c, buf)
 		c.Write(buf)
 	})
-	res, err := Run(context.Background(), Config{Addr: addr, Conns: 3, Size: 10, Duration: 2 * time.Second})
+	res, err := Run(context.Background(), Config{Engine: engine, Addr: addr, Conns: 3, Size: 10, Duration: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,18 +169,25 @@ func TestServerCloses(t *testing.T) {
 	}
 }
 
-func TestDialFailure(t *testing.T) {
+func TestDialFailure(t *testing.T) { forEngines(t, testDialFailure) }
+
+func testDialFailure(t *testing.T, engine string) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	if _, err := Run(context.Background(), Config{Addr: addr, Requests: 1}); err == nil {
+	if _, err := Run(context.Background(), Config{Engine: engine, Addr: addr, Requests: 1}); err == nil {
 		t.Error("no error dialing a closed port")
 	}
-	if _, err := Run(context.Background(), Config{Addr: addr, Proto: "nope"}); err == nil {
+	if _, err := Run(context.Background(), Config{Engine: engine, Addr: addr, Proto: "nope"}); err == nil {
 		t.Error("no error for an unknown protocol")
+	}
+	if engine == "eventpoll" {
+		if _, err := Run(context.Background(), Config{Engine: engine, Addr: addr, Rate: 10}); err == nil {
+			t.Error("no error for a rate with the eventpoll engine")
+		}
 	}
 }
 
@@ -213,13 +230,22 @@ func respServer(c net.Conn) {
 	}
 }
 
-func TestRESP(t *testing.T) {
+func TestRESP(t *testing.T) { forEngines(t, testRESP) }
+
+func testRESP(t *testing.T, engine string) {
 	addr := server(t, respServer)
-	res, err := Run(context.Background(), Config{Addr: addr, Conns: 2, Depth: 4, Size: 20, Proto: "resp", Requests: 1200})
+	res, err := Run(context.Background(), Config{Engine: engine, Addr: addr, Conns: 2, Depth: 4, Size: 20, Proto: "resp", Requests: 1200})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.Errors != 0 || res.Msgs != 1200 {
 		t.Errorf("msgs %d errors %d %v", res.Msgs, res.Errors, res.ErrorSamples)
+	}
+}
+
+// forEngines runs f as a subtest for each client engine.
+func forEngines(t *testing.T, f func(*testing.T, string)) {
+	for _, e := range []string{"net", "eventpoll"} {
+		t.Run(e, func(t *testing.T) { f(t, e) })
 	}
 }

@@ -39,6 +39,9 @@ func loadMain(ctx context.Context, args []string, stdout, stderr io.Writer, prog
 	fs.Int64Var(&cfg.Requests, "requests", 0, "total messages to send (split over the connections)")
 	fs.Float64Var(&cfg.Rate, "rate", 0, "open loop: total messages/s (0: closed loop, as fast as replies allow)")
 	fs.DurationVar(&cfg.Drain, "drain", 5*time.Second, "wait this long for in-flight replies after sending stops")
+	fs.StringVar(&cfg.Engine, "engine", "", "client engine: eventpoll (event loops on this library; the default) or net (goroutines; the default with --rate)")
+	fs.StringVar(&cfg.Backend, "backend", "epoll", "poller backend of the eventpoll engine")
+	fs.IntVar(&cfg.Workers, "workers", 0, "event loops of the eventpoll engine (0: GOMAXPROCS)")
 	jsonOut := fs.Bool("json", false, "print the result as one JSON object")
 	quiet := fs.Bool("quiet", false, "no progress line even on a terminal")
 	if err := fs.Parse(args); err != nil {
@@ -75,7 +78,7 @@ func loadMain(ctx context.Context, args []string, stdout, stderr io.Writer, prog
 }
 
 func printLoad(w io.Writer, r *loadgen.Result) {
-	fmt.Fprintf(w, "%s %s: %d conns x depth %d x %d B", r.Proto, r.Addr, r.Conns, r.Depth, r.Size)
+	fmt.Fprintf(w, "%s %s (%s engine): %d conns x depth %d x %d B", r.Proto, r.Addr, r.Engine, r.Conns, r.Depth, r.Size)
 	if r.Rate > 0 {
 		fmt.Fprintf(w, ", open loop at %.0f msgs/s", r.Rate)
 	}
