@@ -137,6 +137,7 @@ type emu struct {
 	probeBuf  []unix.PollFd
 	nFlagged  int       // items with masked or parked conditions
 	nParked   int       // items with parked conditions
+	nWrites   int       // eventfd writes so far (for tests)
 	unparked  time.Time // last time parked items were put back (recheck)
 	drainBuf  [8]byte
 	oneBuf    [8]byte
@@ -254,6 +255,7 @@ func (e *emu) interrupt() {
 }
 
 func (e *emu) writeEventfd() {
+	e.nWrites++
 	for {
 		_, err := unix.Write(e.efd, e.oneBuf[:])
 		if err != unix.EINTR {
