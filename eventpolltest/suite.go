@@ -18,6 +18,20 @@
 // select), the cases assert only the common ground: a ready fd yields an
 // event, no new activity on an undrained fd yields none, and new data after
 // draining to EAGAIN yields one.
+//
+// A Kernel's own tests run the suite once per backend, so that every case
+// is named TestConformance/<backend>/<case>:
+//
+//	func TestConformance(t *testing.T) {
+//		t.Run("sim", func(t *testing.T) {
+//			eventpolltest.Run(t, sim.New(sim.Config{}), "sim")
+//		})
+//	}
+//
+// RunTarget takes explicit Caps for a backend DefaultCaps does not know.
+// Descriptors and pollers a case creates are closed when it ends; the cases
+// measure time with the Kernel's clock (Kernel.Now), so a kernel with a
+// virtual clock reports virtual elapsed times.
 package eventpolltest
 
 import (
