@@ -117,8 +117,8 @@ func runLoops(args []string) error {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Machine: %s\n\n", machine())
-	fmt.Fprintf(&b, "Command: `bench loops %s`; %s; server pinned to the first N of CPUs %q, client to %q; %v per run, %d runs (median, [min–max]).\n\n",
-		strings.Join(os.Args[2:], " "), c, h.serverCPUs, h.clientCPUs, h.duration, h.reps)
+	fmt.Fprintf(&b, "Command: `bench loops %s`; %s; server pinned to the first N of CPUs %q, client (%s engine) to %q; %v per run, %d runs (median, [min–max]). Load average before/after: %s / %s.\n\n",
+		strings.Join(os.Args[2:], " "), c, h.serverCPUs, h.engine, h.clientCPUs, h.duration, h.reps, h.loadBefore, loadAvg())
 	fmt.Fprintln(&b, "| server | loops | server CPUs | msgs/s (median) | [min–max] | speedup vs 1 loop | efficiency | p99 µs | server CPU µs/msg | client CPU % | errors |")
 	fmt.Fprintln(&b, "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 	base := map[string]float64{}

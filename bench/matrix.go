@@ -48,6 +48,8 @@ type harness struct {
 	cbin       string // the compiled C server
 	serverCPUs string
 	clientCPUs string
+	engine     string // load client engine
+	loadBefore string // load average at the start
 	duration   time.Duration
 	reps       int
 	jsonOut    io.Writer // raw samples, one JSON object per line (may be nil)
@@ -92,6 +94,7 @@ func (h *harness) commonFlags(fs *flag.FlagSet) (jsonPath *string) {
 	fs.StringVar(&h.serverCPUs, "server-cpus", sc, "CPUs the servers are pinned to (taskset -c list)")
 	fs.StringVar(&h.clientCPUs, "client-cpus", cc, "CPUs the load client is pinned to")
 	fs.DurationVar(&h.duration, "duration", 3*time.Second, "time per run")
+	fs.StringVar(&h.engine, "client-engine", "eventpoll", "load client engine: eventpoll (event loops) or net (goroutines)")
 	fs.IntVar(&h.reps, "reps", 3, "runs per cell and impl (median and range are reported)")
 	return fs.String("json", "", "also write every sample as a JSON line to this file")
 }
@@ -103,6 +106,7 @@ func (h *harness) setup(jsonPath string) (func(), error) {
 	}
 	h.self = self
 	h.log = os.Stderr
+	h.loadBefore = loadAvg()
 	closeFn := func() {}
 	if jsonPath != "" {
 		f, err := os.Create(jsonPath)
@@ -121,7 +125,7 @@ func (h *harness) runOne(s *server, c cell, rep, loops int) sample {
 	cpu0, err := procCPU(s.pid())
 	if err == nil {
 		var r *clientResult
-		r, err = runClientProc(h.self, h.clientCPUs, s.addr, c.Conns, c.Depth, c.Size, h.duration)
+		r, err = runClientProc(h.self, h.clientCPUs, h.engine, s.addr, c.Conns, c.Depth, c.Size, h.duration)
 		if r != nil {
 			sm.clientResult = *r
 		}

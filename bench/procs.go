@@ -152,8 +152,8 @@ func (s *server) stop() {
 }
 
 // runClientProc runs this binary's client subcommand pinned to cpus.
-func runClientProc(self, cpus, addr string, conns, depth, size int, d time.Duration) (*clientResult, error) {
-	args := taskset(cpus, []string{self, "client", "--addr", addr,
+func runClientProc(self, cpus, engine, addr string, conns, depth, size int, d time.Duration) (*clientResult, error) {
+	args := taskset(cpus, []string{self, "client", "--engine", engine, "--addr", addr,
 		"--conns", fmt.Sprint(conns), "--depth", fmt.Sprint(depth), "--size", fmt.Sprint(size),
 		"--duration", d.String()})
 	cmd := exec.Command(args[0], args[1:]...)

@@ -41,6 +41,20 @@ func machine() string {
 	return fmt.Sprintf("%d CPUs (%s), Linux %s, %s", runtime.NumCPU(), model, kernel, runtime.Version())
 }
 
+// loadAvg returns the 1, 5 and 15 minute load averages, to show how busy a
+// shared machine was around a run.
+func loadAvg() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(data))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}
+
 type agg struct {
 	msgs, mb, p50, p99, usPerMsg, srvCPU, cliCPU []float64
 	errors                                       int64
@@ -81,8 +95,8 @@ func med(xs []float64) float64 { m, _, _ := stats(xs); return m }
 func matrixReport(cells []cell, impls []impl, samples []sample, idle []idleResult, h harness, fs *flag.FlagSet) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Machine: %s\n\n", machine())
-	fmt.Fprintf(&b, "Command: `bench matrix %s`; servers pinned to CPUs %q, client to %q; %v per run, %d runs per cell (median, [min–max] of msgs/s).\n\n",
-		strings.Join(os.Args[2:], " "), h.serverCPUs, h.clientCPUs, h.duration, h.reps)
+	fmt.Fprintf(&b, "Command: `bench matrix %s`; servers pinned to CPUs %q, client (%s engine) to %q; %v per run, %d runs per cell (median, [min–max] of msgs/s). Load average before/after: %s / %s.\n\n",
+		strings.Join(os.Args[2:], " "), h.serverCPUs, h.engine, h.clientCPUs, h.duration, h.reps, h.loadBefore, loadAvg())
 	data := aggregate(samples)
 	for _, c := range cells {
 		fmt.Fprintf(&b, "#### %s\n\n", c)
