@@ -54,6 +54,20 @@ func (l *Loop) updateInterest(c *Conn) {
 	c.registered = uint32(ev)
 }
 
+// rearm re-arms an edge-triggered registration after EAGAIN on a backend
+// that emulates edge triggering (poll, select): Modify re-arms masked
+// conditions there, so the next arrival is reported even if the Kernel does
+// not tell the backend about EAGAIN itself. It costs no system call on those
+// backends and is not needed on epoll.
+func (l *Loop) rearm(c *Conn) {
+	if !l.drain || c.state == stateClosed {
+		return
+	}
+	if err := l.p.Modify(c.fd, edgeInterest, eventData(c.fd, c.gen)); err != nil {
+		c.fail(wrapOp("modify", err))
+	}
+}
+
 // addConn registers a connection and opens it (OnOpen) unless it is still
 // connecting.
 func (l *Loop) addConn(c *Conn) error {
@@ -137,6 +151,7 @@ func (l *Loop) readConn(c *Conn, drain bool) {
 		n, err := l.k.Read(c.fd, buf)
 		if err != nil {
 			if isAgain(err) {
+				l.rearm(c)
 				return
 			}
 			l.closeConn(c, wrapOp("read", err), false)
@@ -282,6 +297,7 @@ func (l *Loop) flush(c *Conn) error {
 					c.wantWrite = true
 					l.updateInterest(c)
 				}
+				l.rearm(c)
 				break
 			}
 			return wrapOp("write", err)

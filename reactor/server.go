@@ -193,6 +193,12 @@ func (s *Server) ServeListener(ctx context.Context, ln *Listener) error {
 	case <-s.done:
 		return ErrServerClosed
 	case <-ln.done:
+		s.mu.Lock()
+		closed := s.closed
+		s.mu.Unlock()
+		if closed {
+			return ErrServerClosed
+		}
 		return nil
 	}
 }

@@ -1,0 +1,237 @@
+package reactor
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/eventpoll/eventpoll"
+)
+
+// longRun reports whether the full-size load tests were asked for.
+func longRun() bool { return os.Getenv("EVENTPOLL_LONG") == "1" }
+
+// prng is a small xorshift byte stream: the writer and the checker of one
+// connection run two copies with the same seed, so no connection keeps its
+// whole stream in memory. The stream does not depend on how it is chunked.
+type prng struct {
+	x    uint64
+	word uint64
+	left int // bytes left in word
+}
+
+func newPRNG(seed uint64) *prng { return &prng{x: seed | 1} }
+
+func (r *prng) next() uint64 {
+	r.x ^= r.x << 13
+	r.x ^= r.x >> 7
+	r.x ^= r.x << 17
+	return r.x
+}
+
+func (r *prng) fill(p []byte) {
+	for i := range p {
+		if r.left == 0 {
+			r.word, r.left = r.next(), 8
+		}
+		p[i] = byte(r.word)
+		r.word >>= 8
+		r.left--
+	}
+}
+
+// streamOne sends size random bytes in random chunk sizes over one
+// connection, half-closes it, and checks that exactly the same bytes come
+// back followed by end of file.
+func streamOne(network, addr string, seed uint64, size int) error {
+	c, err := net.DialTimeout(network, addr, 30*time.Second)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(120 * time.Second))
+	werr := make(chan error, 1)
+	go func() {
+		data := newPRNG(seed)
+		sizes := newPRNG(seed*7 + 3)
+		buf := make([]byte, 32<<10)
+		for left := size; left > 0; {
+			k := min(int(sizes.next()%uint64(len(buf)))+1, left)
+			data.fill(buf[:k])
+			if _, err := c.Write(buf[:k]); err != nil {
+				werr <- err
+				return
+			}
+			left -= k
+		}
+		werr <- c.(interface{ CloseWrite() error }).CloseWrite()
+	}()
+	want := newPRNG(seed)
+	got := make([]byte, 32<<10)
+	exp := make([]byte, 32<<10)
+	read := 0
+	for read < size {
+		n, err := c.Read(got[:min(len(got), size-read)])
+		if n > 0 {
+			want.fill(exp[:n])
+			for i := 0; i < n; i++ {
+				if got[i] != exp[i] {
+					return fmt.Errorf("byte %d differs: got %#x want %#x", read+i, got[i], exp[i])
+				}
+			}
+			read += n
+		}
+		if err != nil {
+			return fmt.Errorf("after %d of %d bytes: %w", read, size, err)
+		}
+	}
+	if n, err := c.Read(got[:1]); n != 0 || err != io.EOF {
+		return fmt.Errorf("after the echo: n=%d err=%v, want end of file", n, err)
+	}
+	return <-werr
+}
+
+// streamMany runs streamOne on conns connections at once.
+func streamMany(t *testing.T, network, addr string, conns, size int) {
+	t.Helper()
+	var wg sync.WaitGroup
+	var failed atomic.Int32
+	for i := 0; i < conns; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			if err := streamOne(network, addr, uint64(i)*0x9e3779b97f4a7c15+11, size); err != nil {
+				if failed.Add(1) <= 5 {
+					t.Errorf("connection %d: %v", i, err)
+				}
+			}
+		}(i)
+	}
+	wg.Wait()
+	if n := failed.Load(); n > 0 {
+		t.Errorf("%d of %d connections failed", n, conns)
+	}
+}
+
+// streamSize picks the connection count and bytes per connection: the full
+// 1000 x 1 MiB with EVENTPOLL_LONG=1, less by default, and within
+// FD_SETSIZE (client and server sockets share this process) for select.
+func streamSize(backend string) (conns, size int) {
+	switch {
+	case backend == "select":
+		conns, size = 200, 64<<10
+	case longRun():
+		conns, size = 1000, 1<<20
+	case backend == "epoll" && !testing.Short():
+		conns, size = 1000, 64<<10
+	default:
+		conns, size = 200, 64<<10
+	}
+	if longRun() {
+		size = 1 << 20
+	}
+	return conns, size
+}
+
+func TestStreamEcho(t *testing.T) {
+	for _, m := range modes() {
+		t.Run(m.String(), func(t *testing.T) {
+			conns, size := streamSize(m.backend)
+			h := &echoHandler{}
+			s := &Server{Handler: h, Loops: 2, Backend: m.backend, Trigger: m.trigger,
+				// Small buffers and budgets exercise the slow paths: short
+				// reads, budgets, backpressure.
+				ReadBufferSize: 16 << 10, ReadBudget: 32 << 10, WriteHighWater: 64 << 10, WriteLowWater: 16 << 10}
+			addr, stop := serve(t, s, "tcp4", "127.0.0.1:0")
+			start := time.Now()
+			streamMany(t, "tcp", addr.String(), conns, size)
+			t.Logf("%d connections x %d bytes echoed in %v", conns, size, time.Since(start).Round(time.Millisecond))
+			stop()
+			opened, closed, errs := h.counts()
+			if opened != conns || closed != conns {
+				t.Errorf("opened %d closed %d, want %d each", opened, closed, conns)
+			}
+			for _, err := range errs[:min(len(errs), 5)] {
+				t.Errorf("OnClose error: %v", err)
+			}
+		})
+	}
+}
+
+func TestStreamEchoDefaults(t *testing.T) {
+	s := &Server{Handler: &echoHandler{}}
+	addr, _ := serve(t, s, "tcp", "127.0.0.1:0")
+	streamMany(t, "tcp", addr.String(), 50, 256<<10)
+}
+
+func TestStreamEchoIPv6(t *testing.T) {
+	if ln, err := net.Listen("tcp6", "[::1]:0"); err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	} else {
+		ln.Close()
+	}
+	for _, m := range modes() {
+		t.Run(m.String(), func(t *testing.T) {
+			s := &Server{Handler: &echoHandler{}, Loops: 2, Backend: m.backend, Trigger: m.trigger}
+			addr, _ := serve(t, s, "tcp6", "[::1]:0")
+			if a := addr.(*net.TCPAddr); a.IP.To4() != nil {
+				t.Fatalf("bound %v, want an IPv6 address", a)
+			}
+			streamMany(t, "tcp6", addr.String(), 20, 128<<10)
+		})
+	}
+}
+
+func TestStreamEchoUnix(t *testing.T) {
+	for _, m := range modes() {
+		t.Run(m.String(), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "echo.sock")
+			s := &Server{Handler: &echoHandler{}, Loops: 2, Backend: m.backend, Trigger: m.trigger}
+			addr, _ := serve(t, s, "unix", path)
+			streamMany(t, "unix", addr.String(), 20, 128<<10)
+		})
+	}
+}
+
+func TestStreamEchoReusePort(t *testing.T) {
+	s := &Server{Handler: &echoHandler{}, Loops: 3, Accept: AcceptReusePort}
+	ln, err := s.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ln.fds) != 3 {
+		t.Fatalf("%d sockets, want one per loop", len(ln.fds))
+	}
+	ln.Close()
+	addr, _ := serve(t, s, "tcp", "127.0.0.1:0")
+	streamMany(t, "tcp", addr.String(), 60, 64<<10)
+}
+
+func TestServeNetListener(t *testing.T) {
+	nl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{Handler: &echoHandler{}, Loops: 2}
+	errc := make(chan error, 1)
+	go func() { errc <- s.Serve(t.Context(), nl) }()
+	streamMany(t, "tcp", nl.Addr().String(), 20, 64<<10)
+	s.Close()
+	if err := <-errc; !errors.Is(err, ErrServerClosed) {
+		t.Fatalf("Serve returned %v, want ErrServerClosed", err)
+	}
+}
+
+func TestUnknownBackend(t *testing.T) {
+	s := &Server{Handler: &echoHandler{}, Backend: "nope"}
+	if _, err := s.Listen("tcp", "127.0.0.1:0"); !errors.Is(err, eventpoll.ErrUnknownBackend) {
+		t.Fatalf("Listen with an unknown backend: %v", err)
+	}
+}
