@@ -534,11 +534,10 @@ func (e *emu) Wait(events []Event, timeout time.Duration) (int, error) {
 		if e.closed {
 			return e.leave(w, 0, e.opErr("wait", -1, ErrClosed))
 		}
-		count := 0
 		if err == unix.EINTR {
-			err = nil
-			n = 0
+			continue // again, with the time left (a zero timeout: at once)
 		}
+		count := 0
 		if n > 0 || err != nil {
 			count, err = w.harvest(e, n, err, events, snapGen)
 			if err != nil {
