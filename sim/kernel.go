@@ -332,3 +332,14 @@ func errName(err error) string {
 	}
 	return err.Error()
 }
+
+// Watchers returns how many eventpoll items watch fd's open file (0 for a
+// closed fd). Tests use it to see that a registration is in place.
+func (k *Kernel) Watchers(fd int) int {
+	f, err := k.get(fd)
+	if err != nil {
+		return 0
+	}
+	defer k.put(f)
+	return len(f.items())
+}

@@ -238,12 +238,13 @@ func (p *Poller) Close() error {
 	e.lock.Unlock()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.task != nil {
-		p.task.s.exit(p.task)
-	}
 	p.k.Close(p.wakefd)
 	p.k.Close(p.epfd)
 	p.k.tracef("poller close %d", p.epfd)
+	if p.task != nil {
+		// Last: from here on another task may run.
+		p.task.s.exit(p.task)
+	}
 	return nil
 }
 

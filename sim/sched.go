@@ -56,6 +56,9 @@ func (s *scheduler) newTask() *task {
 	s.nextID++
 	t := &task{s: s, id: s.nextID, resume: make(chan struct{}, 1)}
 	s.tasks = append(s.tasks, t)
+	if s.running == 0 {
+		s.cur.Store(int64(t.id))
+	}
 	s.running++
 	return t
 }

@@ -13,14 +13,15 @@ type tracer struct {
 	lines []string
 }
 
-// tracef records one operation with the virtual time and the running task.
+// tracef records one operation with the virtual time. (Wait lines name
+// their eventpoll's fd, which tells the tasks apart.)
 func (k *Kernel) tracef(format string, args ...any) {
 	if !k.trace.on {
 		return
 	}
 	prefix := ""
 	if k.sched != nil {
-		prefix = fmt.Sprintf("%d t%d ", k.sched.now().Microseconds(), k.sched.cur.Load())
+		prefix = fmt.Sprintf("%d ", k.sched.now().Microseconds())
 	}
 	line := prefix + fmt.Sprintf(format, args...)
 	k.trace.mu.Lock()
@@ -32,7 +33,7 @@ func (k *Kernel) tracef(format string, args ...any) {
 func (k *Kernel) tracefLocked(format string, args ...any) { k.tracef(format, args...) }
 
 // Trace returns the operations recorded so far, one per line: virtual time
-// in microseconds, running task, operation and result (Deterministic mode
+// in microseconds, operation and result (Deterministic mode
 // with Config.Trace). Two runs with one seed give the same trace.
 func (k *Kernel) Trace() []string {
 	k.trace.mu.Lock()
