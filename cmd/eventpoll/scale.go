@@ -72,7 +72,8 @@ func scaleMain(args []string, stdout, stderr io.Writer) error {
 	rounds := fs.Int("rounds", 5, "rounds per cell; the median round is reported")
 	active := fs.Int("active", 1, "active (always readable) fds besides the idle ones")
 	jsonOut := fs.Bool("json", false, "print one JSON object per row instead of a table")
-	plotOut := fs.String("plot", "", "also render µs per Wait against idle fds to this .svg or .png file")
+	plotOut := fs.String("plot", "", "also render µs per Wait against idle fds to this .svg or .png file (a comma-separated list renders several)")
+	inFile := fs.String("in", "", "read the rows from this JSON-lines file (an earlier --json run) instead of measuring")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -98,11 +99,20 @@ func scaleMain(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("unknown path %q (want eventpoll or raw)", p)
 		}
 	}
-	if ext := strings.ToLower(filepath.Ext(cfg.plot)); cfg.plot != "" && ext != ".svg" && ext != ".png" {
-		return fmt.Errorf("unsupported plot format %q (want .svg or .png)", ext)
+	plots := splitList(cfg.plot)
+	for _, p := range plots {
+		if ext := strings.ToLower(filepath.Ext(p)); ext != ".svg" && ext != ".png" {
+			return fmt.Errorf("unsupported plot format %q (want .svg or .png)", ext)
+		}
 	}
-	raiseNoFile()
-	rows, err := measureScale(cfg)
+	var rows []scaleRow
+	var err error
+	if *inFile != "" {
+		rows, err = readScaleRows(*inFile)
+	} else {
+		raiseNoFile()
+		rows, err = measureScale(cfg)
+	}
 	if err != nil {
 		return err
 	}
@@ -116,12 +126,32 @@ func scaleMain(args []string, stdout, stderr io.Writer) error {
 	} else {
 		printScaleTable(stdout, rows)
 	}
-	if cfg.plot != "" {
-		if err := plotScale(rows, cfg.plot); err != nil {
+	for _, p := range plots {
+		if err := plotScale(rows, p); err != nil {
 			return fmt.Errorf("plot: %w", err)
 		}
 	}
 	return nil
+}
+
+// readScaleRows reads rows written by --json.
+func readScaleRows(file string) ([]scaleRow, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var rows []scaleRow
+	dec := json.NewDecoder(f)
+	for {
+		var r scaleRow
+		if err := dec.Decode(&r); err == io.EOF {
+			return rows, nil
+		} else if err != nil {
+			return nil, fmt.Errorf("%s: %w", file, err)
+		}
+		rows = append(rows, r)
+	}
 }
 
 func splitList(s string) []string {

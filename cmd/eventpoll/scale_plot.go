@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"image/color"
 	"path/filepath"
@@ -50,6 +51,9 @@ func plotScale(rows []scaleRow, file string) error {
 			order = append(order, k)
 		}
 		series[k] = append(series[k], plotter.XY{X: float64(r.Fds), Y: r.NsPerWait / 1e3})
+	}
+	if len(order) == 0 {
+		return errors.New("no rows to plot")
 	}
 	for i, k := range order {
 		line, points, err := plotter.NewLinePoints(series[k])

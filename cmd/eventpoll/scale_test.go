@@ -25,6 +25,7 @@ func TestScaleJSON(t *testing.T) {
 		fds           int
 	}
 	got := map[key]bool{}
+	jsonRows := out.String()
 	sc := bufio.NewScanner(&out)
 	for sc.Scan() {
 		var raw map[string]any
@@ -70,6 +71,23 @@ func TestScaleJSON(t *testing.T) {
 	}
 	if !strings.Contains(string(data), "<svg") {
 		t.Errorf("plot is not an SVG: %.80q", data)
+	}
+
+	// The same rows read back (--in) give the same table and a PNG.
+	rowsFile := filepath.Join(t.TempDir(), "rows.json")
+	if err := os.WriteFile(rowsFile, []byte(jsonRows), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	png := filepath.Join(t.TempDir(), "scale.png")
+	var again bytes.Buffer
+	if err := scaleMain([]string{"--in", rowsFile, "--json", "--plot", png}, &again, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	if again.String() != jsonRows {
+		t.Errorf("rows read back differ:\n%s\nvs\n%s", again.String(), jsonRows)
+	}
+	if data, err := os.ReadFile(png); err != nil || !bytes.HasPrefix(data, []byte("\x89PNG")) {
+		t.Errorf("no PNG written (%v)", err)
 	}
 }
 
