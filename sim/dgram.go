@@ -102,7 +102,9 @@ func (k *Kernel) RecvFrom(fd int, p []byte) (int, net.Addr, error) {
 		return 0, nil, unix.ENOTSOCK
 	}
 	n, from, err := d.recv(p)
-	k.tracef("recvfrom %d = %d %v", fd, n, errName(err))
+	if k.trace.on {
+		k.tracef("recvfrom %d = %d %v", fd, n, errName(err))
+	}
 	if err != nil {
 		return 0, nil, err
 	}
@@ -143,7 +145,9 @@ func (k *Kernel) SendTo(fd int, p []byte, addr net.Addr) (int, error) {
 		to = b.dg
 	}
 	k.mu.Unlock()
-	k.tracef("sendto %d %s %d", fd, ua, len(p))
+	if k.trace.on {
+		k.tracef("sendto %d %s %d", fd, ua, len(p))
+	}
 	if to != nil {
 		to.deliver(p, d.laddr)
 	}

@@ -160,7 +160,9 @@ func (k *Kernel) Close(fd int) error {
 	k.mu.Lock()
 	if fd < 0 || fd >= len(k.fds) || k.fds[fd] == nil {
 		k.mu.Unlock()
-		k.tracef("close %d: EBADF", fd)
+		if k.trace.on {
+			k.tracef("close %d: EBADF", fd)
+		}
 		return unix.EBADF
 	}
 	f := k.fds[fd]
@@ -170,7 +172,9 @@ func (k *Kernel) Close(fd int) error {
 		k.lowFree = fd
 	}
 	k.mu.Unlock()
-	k.tracef("close %d", fd)
+	if k.trace.on {
+		k.tracef("close %d", fd)
+	}
 	k.put(f)
 	return nil
 }
@@ -189,7 +193,9 @@ func (k *Kernel) Dup(fd int) (int, error) {
 		f.refs--
 		return -1, err
 	}
-	k.tracefLocked("dup %d = %d", fd, nfd)
+	if k.trace.on {
+		k.tracefLocked("dup %d = %d", fd, nfd)
+	}
 	return nfd, nil
 }
 
@@ -208,7 +214,9 @@ func (k *Kernel) Read(fd int, p []byte) (int, error) {
 		p = p[:k.shortLen(len(p))]
 	}
 	n, err := r.read(p)
-	k.tracef("read %d %d = %d %v", fd, len(p), n, errName(err))
+	if k.trace.on {
+		k.tracef("read %d %d = %d %v", fd, len(p), n, errName(err))
+	}
 	return n, err
 }
 
@@ -241,7 +249,9 @@ func (k *Kernel) Writev(fd int, bufs [][]byte) (int, error) {
 		}
 	}
 	n, err := w.writev(bufs)
-	k.tracef("write %d %d = %d %v", fd, total, n, errName(err))
+	if k.trace.on {
+		k.tracef("write %d %d = %d %v", fd, total, n, errName(err))
+	}
 	return n, err
 }
 
@@ -285,7 +295,9 @@ func (k *Kernel) randIntn(n int) int {
 func (k *Kernel) Pipe() (r, w int, err error) {
 	p := newPipe(k.cfg.PipeBuffer)
 	r, w, err = k.installPair(&pipeReader{p}, &pipeWriter{p})
-	k.tracef("pipe = %d %d %v", r, w, errName(err))
+	if k.trace.on {
+		k.tracef("pipe = %d %d %v", r, w, errName(err))
+	}
 	return r, w, err
 }
 
@@ -293,7 +305,9 @@ func (k *Kernel) Pipe() (r, w int, err error) {
 // it, a read of 8 bytes returns and clears it, it is readable while non-zero.
 func (k *Kernel) Eventfd() (int, error) {
 	fd, _, err := k.installNew(&eventfd{})
-	k.tracef("eventfd = %d %v", fd, errName(err))
+	if k.trace.on {
+		k.tracef("eventfd = %d %v", fd, errName(err))
+	}
 	return fd, err
 }
 
@@ -307,7 +321,9 @@ func (k *Kernel) RegularFile() (int, error) {
 // slot of the fd table.
 func (k *Kernel) ReserveFD() (int, error) {
 	fd, _, err := k.installNew(&nullFile{})
-	k.tracef("reserve = %d %v", fd, errName(err))
+	if k.trace.on {
+		k.tracef("reserve = %d %v", fd, errName(err))
+	}
 	return fd, err
 }
 

@@ -205,7 +205,9 @@ func (k *Kernel) Listen(network, address string, opts ep.ListenOptions) (int, er
 	b := k.net.binds[key]
 	if b != nil && !(opts.ReusePort && b.reusePort && b.ip == a.ip && dg == nil && b.dg == nil) {
 		k.mu.Unlock()
-		k.tracef("listen %s %s: EADDRINUSE", network, address)
+		if k.trace.on {
+			k.tracef("listen %s %s: EADDRINUSE", network, address)
+		}
 		return -1, unix.EADDRINUSE
 	}
 	fd, err := k.installLocked(f)
@@ -226,7 +228,9 @@ func (k *Kernel) Listen(network, address string, opts ep.ListenOptions) (int, er
 		dg.laddr = a.netAddr().(*net.UDPAddr)
 		b.dg = dg
 	}
-	k.tracefLocked("listen %s %s = %d", network, address, fd)
+	if k.trace.on {
+		k.tracefLocked("listen %s %s = %d", network, address, fd)
+	}
 	k.mu.Unlock()
 	return fd, nil
 }
@@ -318,7 +322,9 @@ func (k *Kernel) Connect(network, address string) (int, error) {
 	k.mu.Unlock()
 	c.raddr = a.netAddr()
 	if ln == nil {
-		k.tracef("connect %s %s = %d ECONNREFUSED", network, address, fd)
+		if k.trace.on {
+			k.tracef("connect %s %s = %d ECONNREFUSED", network, address, fd)
+		}
 		if !tcp {
 			k.Close(fd)
 			return -1, unix.ECONNREFUSED
@@ -332,7 +338,9 @@ func (k *Kernel) Connect(network, address string) (int, error) {
 	}
 	c.state = sockConnecting
 	ok := ln.offer(c)
-	k.tracef("connect %s %s = %d", network, address, fd)
+	if k.trace.on {
+		k.tracef("connect %s %s = %d", network, address, fd)
+	}
 	if !tcp && ok {
 		return fd, nil
 	}
@@ -424,7 +432,9 @@ func (k *Kernel) Accept(fd int) (int, error) {
 	nfd, err := k.install(nf)
 	if err != nil {
 		ln.mu.Unlock()
-		k.tracef("accept %d: %v", fd, errName(err))
+		if k.trace.on {
+			k.tracef("accept %d: %v", fd, errName(err))
+		}
 		return -1, err
 	}
 	ln.queue = ln.queue[1:]
@@ -448,6 +458,8 @@ func (k *Kernel) Accept(fd int) (int, error) {
 	if len(woken) > 0 {
 		s.wq.wake(ep.Readable)
 	}
-	k.tracef("accept %d = %d", fd, nfd)
+	if k.trace.on {
+		k.tracef("accept %d = %d", fd, nfd)
+	}
 	return nfd, nil
 }

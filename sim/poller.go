@@ -53,7 +53,9 @@ func (k *Kernel) newPoller() (*Poller, error) {
 	if k.sched != nil {
 		p.task = k.sched.newTask()
 	}
-	k.tracef("poller = %d %d", epfd, wakefd)
+	if k.trace.on {
+		k.tracef("poller = %d %d", epfd, wakefd)
+	}
 	return p, nil
 }
 
@@ -95,12 +97,16 @@ func (p *Poller) control(name string, op, fd int, events ep.Events, data uint64)
 	}
 	tf, err := p.k.get(fd)
 	if err != nil {
-		p.k.tracef("ctl %s %d: %v", name, fd, errName(err))
+		if p.k.trace.on {
+			p.k.tracef("ctl %s %d: %v", name, fd, errName(err))
+		}
 		return ep.NewOpError(backend, name, fd, err)
 	}
 	err = p.ep.ctl(op, tf, fd, events, data)
 	p.k.put(tf)
-	p.k.tracef("ctl %d %s %d %v %#x: %v", p.epfd, name, fd, events, data, errName(err))
+	if p.k.trace.on {
+		p.k.tracef("ctl %d %s %d %v %#x: %v", p.epfd, name, fd, events, data, errName(err))
+	}
 	if err != nil {
 		return ep.NewOpError(backend, name, fd, err)
 	}
@@ -135,7 +141,9 @@ func (p *Poller) Wait(events []ep.Event, timeout time.Duration) (int, error) {
 			return 0, ep.NewOpError(backend, "wait", -1, ep.ErrClosed)
 		}
 		if n > 0 || woke {
-			p.k.tracef("wait %d = %d%s", p.epfd, n, fmtEvents(events[:n]))
+			if p.k.trace.on {
+				p.k.tracef("wait %d = %d%s", p.epfd, n, fmtEvents(events[:n]))
+			}
 			if p.task != nil {
 				p.task.s.maybeYield(p.task)
 			}
@@ -148,7 +156,9 @@ func (p *Poller) Wait(events []ep.Event, timeout time.Duration) (int, error) {
 		if timeout > 0 {
 			left = deadline.Sub(p.k.Now())
 			if left <= 0 {
-				p.k.tracef("wait %d = 0 (timeout)", p.epfd)
+				if p.k.trace.on {
+					p.k.tracef("wait %d = 0 (timeout)", p.epfd)
+				}
 				return 0, nil
 			}
 		}
@@ -240,7 +250,9 @@ func (p *Poller) Close() error {
 	defer p.mu.Unlock()
 	p.k.Close(p.wakefd)
 	p.k.Close(p.epfd)
-	p.k.tracef("poller close %d", p.epfd)
+	if p.k.trace.on {
+		p.k.tracef("poller close %d", p.epfd)
+	}
 	if p.task != nil {
 		// Last: from here on another task may run.
 		p.task.s.exit(p.task)

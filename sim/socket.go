@@ -309,7 +309,9 @@ func (k *Kernel) Socketpair() (a, b int, err error) {
 	x.laddr, y.laddr = &net.UnixAddr{Net: "unix"}, &net.UnixAddr{Net: "unix"}
 	x.raddr, y.raddr = y.laddr, x.laddr
 	a, b, err = k.installPair(x, y)
-	k.tracef("socketpair = %d %d %v", a, b, errName(err))
+	if k.trace.on {
+		k.tracef("socketpair = %d %d %v", a, b, errName(err))
+	}
 	return a, b, err
 }
 
@@ -321,7 +323,9 @@ func (k *Kernel) Shutdown(fd int, how int) error {
 	}
 	defer k.put(f)
 	err = s.shutdown(how)
-	k.tracef("shutdown %d %d %v", fd, how, errName(err))
+	if k.trace.on {
+		k.tracef("shutdown %d %d %v", fd, how, errName(err))
+	}
 	return err
 }
 
@@ -352,7 +356,9 @@ func (k *Kernel) Abort(fd int) error {
 		}
 	}
 	k.put(f)
-	k.tracef("abort %d", fd)
+	if k.trace.on {
+		k.tracef("abort %d", fd)
+	}
 	return k.Close(fd)
 }
 
