@@ -116,7 +116,6 @@ type selectWaiter struct {
 	nfds    int
 	ts      unix.Timespec
 	cls     []unix.PollFd // the ready fds, to read their conditions
-	clsIdx  []int32       // their positions in items
 }
 
 func (s *selectWaiter) sync(e *emu) {
@@ -158,29 +157,15 @@ func (s *selectWaiter) harvest(e *emu, n int, err error, out []Event, snapGen ui
 		e.drainEventfd()
 		n--
 	}
-	// Collect the ready registrations in rotation order.
-	slots := len(e.items)
-	s.cls, s.clsIdx = s.cls[:0], s.clsIdx[:0]
-	for k := 0; k < slots && n > 0; k++ {
-		i := (e.rot + k) % slots
-		it := &e.items[i]
-		fd := it.fd
-		hits := 0
-		for _, set := range [3]*unix.FdSet{&s.r, &s.w, &s.x} {
-			if set.IsSet(fd) {
-				hits++
-			}
-		}
-		if hits == 0 {
-			continue
-		}
-		n -= hits
-		if it.gen > snapGen {
-			continue // added during the wait: the result is for an older registration
-		}
-		s.cls = append(s.cls, unix.PollFd{Fd: int32(fd), Events: pollEvents(Readable | Priority | Writable | ReadHangup)})
-		s.clsIdx = append(s.clsIdx, int32(k))
+	// Collect the ready registrations from the result bits, in fd order
+	// starting at the rotation offset (an fd number for this backend).
+	s.cls = s.cls[:0]
+	start := 0
+	if e.rot < s.nfds {
+		start = e.rot
 	}
+	s.collect(e, start, s.nfds, snapGen)
+	s.collect(e, 0, start, snapGen)
 	if len(s.cls) == 0 {
 		return 0, nil
 	}
@@ -188,7 +173,7 @@ func (s *selectWaiter) harvest(e *emu, n int, err error, out []Event, snapGen ui
 		return 0, nil // EINTR: Wait tries again
 	}
 	count := 0
-	next := -1
+	next := -1 // the fd after the last one reported
 	for c := range s.cls {
 		pf := &s.cls[c]
 		if pf.Revents == 0 {
@@ -205,7 +190,7 @@ func (s *selectWaiter) harvest(e *emu, n int, err error, out []Event, snapGen ui
 		if pf.Revents&unix.POLLNVAL != 0 {
 			out[count] = Event{Events: Error, Data: it.data}
 			count++
-			next = int(s.clsIdx[c]) + 1
+			next = int(pf.Fd) + 1
 			e.removeAt(i)
 			continue
 		}
@@ -220,13 +205,39 @@ func (s *selectWaiter) harvest(e *emu, n int, err error, out []Event, snapGen ui
 		}
 		out[count] = Event{Events: got, Data: it.data}
 		count++
-		next = int(s.clsIdx[c]) + 1
+		next = int(pf.Fd) + 1
 		e.report(i, got)
 	}
-	if next >= 0 && slots > 0 {
-		e.rot = (e.rot + next) % slots
+	if next >= 0 {
+		e.rot = next
 	}
 	return count, nil
+}
+
+// collect appends the registrations among fds [lo, hi) that select found
+// ready to the classification list (e.mu held).
+func (s *selectWaiter) collect(e *emu, lo, hi int, snapGen uint64) {
+	for k := lo / 64; k*64 < hi; k++ {
+		word := uint64(s.r.Bits[k] | s.w.Bits[k] | s.x.Bits[k])
+		if k == lo/64 {
+			word &= ^uint64(0) << (lo % 64)
+		}
+		if end := (k + 1) * 64; end > hi {
+			word &= ^uint64(0) >> (end - hi)
+		}
+		for word != 0 {
+			fd := k*64 + bits.TrailingZeros64(word)
+			word &= word - 1
+			if fd == s.be.efd {
+				continue
+			}
+			i := e.lookup(fd)
+			if i < 0 || e.items[i].gen > snapGen {
+				continue // deleted, or added during the wait: a stale result
+			}
+			s.cls = append(s.cls, unix.PollFd{Fd: int32(fd), Events: pollEvents(Readable | Priority | Writable | ReadHangup)})
+		}
+	}
 }
 
 // badFDs handles select's EBADF: every registered fd in a set that is no
