@@ -31,8 +31,10 @@ func BenchmarkGet(b *testing.B) {
 func BenchmarkSet(b *testing.B) {
 	benchPipeline(b, cmd("SET", "key:000000000001", "xxx"), cmd("SET", "key:000000000001", "xxx"))
 }
-func BenchmarkIncr(b *testing.B)   { benchPipeline(b, "", cmd("INCR", "counter")) }
-func BenchmarkMGet(b *testing.B)   { benchPipeline(b, cmd("MSET", "a", "1", "b", "2"), cmd("MGET", "a", "b", "c")) }
+func BenchmarkIncr(b *testing.B) { benchPipeline(b, "", cmd("INCR", "counter")) }
+func BenchmarkMGet(b *testing.B) {
+	benchPipeline(b, cmd("MSET", "a", "1", "b", "2"), cmd("MGET", "a", "b", "c"))
+}
 func BenchmarkHSetExisting(b *testing.B) {
 	benchPipeline(b, cmd("HSET", "h", "f", "xxx"), cmd("HSET", "h", "f", "xxx"))
 }

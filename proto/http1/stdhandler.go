@@ -1,0 +1,125 @@
+package http1
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/textproto"
+	"net/url"
+)
+
+// FromHTTPHandler runs an ordinary net/http Handler on the engine. Each
+// request is converted to an *http.Request (allocating, unlike the native
+// API) and the response is converted back. Limits of the adapter:
+//   - the request body is fully read (and bounded by Config.MaxBodyBytes)
+//     before the handler runs, and copied, so the handler may keep it;
+//   - the handler runs on the connection's event loop: it must not block
+//     (a slow handler stalls every connection of that loop);
+//   - the response is buffered until the handler returns, unless it calls
+//     Flush (http.Flusher), which sends the response chunked; nothing is
+//     sent before the handler returns either way, so streaming and
+//     long polling do not work;
+//   - no http.Hijacker, no trailers, no HTTP/2, no request context
+//     cancellation (the context is never cancelled on disconnect);
+//   - a response Content-Length set by the handler is replaced by the
+//     length of what it wrote (except for HEAD).
+func FromHTTPHandler(h http.Handler) Handler { return stdAdapter{h} }
+
+type stdAdapter struct{ h http.Handler }
+
+// ServeHTTP1 converts the request, runs the net/http handler and converts
+// its response.
+func (a stdAdapter) ServeHTTP1(w *ResponseWriter, r *Request) {
+	u, err := url.ParseRequestURI(string(r.RequestURI))
+	if err != nil {
+		w.WriteHeader(http.StatusBadRequest)
+		w.WriteString("malformed request URI\n")
+		w.close = true
+		return
+	}
+	req := &http.Request{
+		Method:        string(r.Method),
+		URL:           u,
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    r.ProtoMinor,
+		Header:        make(http.Header, r.Header.Len()),
+		Host:          string(r.Host),
+		ContentLength: r.ContentLength,
+		Close:         r.Close,
+		RequestURI:    string(r.RequestURI),
+	}
+	if r.ProtoMinor == 0 {
+		req.Proto = "HTTP/1.0"
+	}
+	for i := 0; i < r.Header.Len(); i++ {
+		f := r.Header.At(i)
+		if equalFold(f.Name, "host") {
+			continue
+		}
+		key := textproto.CanonicalMIMEHeaderKey(string(f.Name))
+		req.Header[key] = append(req.Header[key], string(f.Value))
+	}
+	if r.ContentLength < 0 {
+		req.TransferEncoding = []string{"chunked"}
+		req.ContentLength = int64(len(r.Body))
+	}
+	if len(r.Body) > 0 {
+		req.Body = io.NopCloser(bytes.NewReader(bytes.Clone(r.Body)))
+	} else {
+		req.Body = http.NoBody
+	}
+	if r.RemoteAddr != nil {
+		req.RemoteAddr = r.RemoteAddr.String()
+	}
+	req = req.WithContext(context.Background())
+	sw := &stdWriter{w: w, header: make(http.Header)}
+	a.h.ServeHTTP(sw, req)
+	if !sw.wroteHeader {
+		sw.WriteHeader(http.StatusOK)
+	}
+}
+
+// stdWriter is the http.ResponseWriter (and http.Flusher) handed to a
+// net/http handler.
+type stdWriter struct {
+	w           *ResponseWriter
+	header      http.Header
+	wroteHeader bool
+}
+
+func (sw *stdWriter) Header() http.Header { return sw.header }
+
+func (sw *stdWriter) WriteHeader(code int) {
+	if sw.wroteHeader || code < 100 || code > 999 {
+		return
+	}
+	if code < 200 {
+		return // informational responses are not forwarded
+	}
+	sw.wroteHeader = true
+	for k, vs := range sw.header {
+		for _, v := range vs {
+			sw.w.Header().Add(k, v)
+		}
+	}
+	sw.w.WriteHeader(code)
+}
+
+func (sw *stdWriter) Write(p []byte) (int, error) {
+	if !sw.wroteHeader {
+		if _, ok := sw.header["Content-Type"]; !ok && len(p) > 0 && sw.header.Get("Transfer-Encoding") == "" {
+			sw.header.Set("Content-Type", http.DetectContentType(p))
+		}
+		sw.WriteHeader(http.StatusOK)
+	}
+	return sw.w.Write(p)
+}
+
+func (sw *stdWriter) Flush() {
+	if !sw.wroteHeader {
+		sw.WriteHeader(http.StatusOK)
+	}
+	sw.w.Flush()
+}
