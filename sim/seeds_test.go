@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"math/rand"
-	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -364,4 +363,3 @@ func TestReplay(t *testing.T) {
 	t.Logf("seed %d: %d trace lines, identical in two runs", seed, len(a))
 }
 
-var _ = net.Addr(nil)

@@ -51,13 +51,6 @@ func (q *waitQueue) remove(e *waitEntry) {
 	}
 }
 
-// active reports whether anyone is hooked (waitqueue_active).
-func (q *waitQueue) active() bool {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return len(q.entries) > 0
-}
-
 // wake calls the entries with key: every non-exclusive entry, and exclusive
 // entries until one reports a woken waiter.
 func (q *waitQueue) wake(key ep.Events) {
