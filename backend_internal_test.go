@@ -838,3 +838,66 @@ func TestSelectParkedRecheck(t *testing.T) {
 		t.Fatalf("hangup reported after %v", d)
 	}
 }
+
+// TestPollParksMaskedHangup: after an edge-triggered Hangup the kernel keeps
+// reporting POLLHUP, which is masked; the registration is parked (a negative
+// fd in the array), so Waits block instead of spinning, until Modify.
+func TestPollParksMaskedHangup(t *testing.T) {
+	e := newTestEmu(t, "poll")
+	r, w := testPipe(t)
+	if err := e.Add(r, Readable|EdgeTriggered, 1); err != nil {
+		t.Fatal(err)
+	}
+	closeFD(w)
+	wantEvents(t, waitN(t, e, 4, time.Second), Event{Hangup, 1})
+	start := time.Now()
+	wantEvents(t, waitN(t, e, 4, 30*time.Millisecond))
+	if d := time.Since(start); d < 30*time.Millisecond {
+		t.Fatalf("Wait returned after %v", d)
+	}
+	it := e.item(t, r)
+	e.mu.Lock()
+	slot := e.be.(*pollBackend).fds[e.lookup(r)+1]
+	e.mu.Unlock()
+	if it.parked == 0 || slot.Fd >= 0 {
+		t.Fatalf("parked %v, slot %+v: want a parked registration with a negative fd", it.parked, slot)
+	}
+	if err := e.Modify(r, Readable|EdgeTriggered, 2); err != nil {
+		t.Fatal(err)
+	}
+	wantEvents(t, waitN(t, e, 4, time.Second), Event{Hangup, 2})
+}
+
+// TestEmuTwoWaiters: two Waits blocked on one poller; a level-triggered
+// event wakes both, an edge-triggered one is delivered once.
+func TestEmuTwoWaiters(t *testing.T) {
+	for _, b := range emuBackends {
+		t.Run(b, func(t *testing.T) {
+			for _, mode := range []Events{0, EdgeTriggered} {
+				e := newTestEmu(t, b)
+				r, w := testPipe(t)
+				if err := e.Add(r, Readable|mode, 1); err != nil {
+					t.Fatal(err)
+				}
+				results := make(chan int, 2)
+				for range 2 {
+					go func() {
+						ev := make([]Event, 4)
+						n, _ := e.Wait(ev, 300*time.Millisecond)
+						results <- n
+					}()
+				}
+				waitBlocked(t, e, 2)
+				testWrite(t, w, "x")
+				total := <-results + <-results
+				want := 2
+				if mode == EdgeTriggered {
+					want = 1
+				}
+				if total != want {
+					t.Fatalf("mode %v: %d events over two waiters, want %d", mode, total, want)
+				}
+			}
+		})
+	}
+}
