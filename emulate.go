@@ -28,15 +28,17 @@ import (
 // (and reported as soon as it holds again) when one of these happens:
 //
 //  1. Modify is called for the fd (Modify re-checks readiness on every backend).
-//  2. A read-side (Read, Accept, RecvFrom) or write-side (Write, Writev,
-//     SendTo) call of the host Kernel on the fd fails with EAGAIN; the host
-//     kernel reports it with noteWouldBlock. This is mio's rule: the program
-//     drained the fd, so the next arrival is a new edge.
+//  2. noteWouldBlock reports that a read-side (read, accept, recvfrom) or
+//     write-side (write, writev, sendto) call on the fd failed with EAGAIN.
+//     This is mio's rule: the program drained the fd, so the next arrival is
+//     a new edge. The host Kernel's I/O methods are where it belongs; a
+//     program that does its own I/O gets the same effect by calling Modify
+//     after EAGAIN (rule 1).
 //  3. The first Wait after the report finds, with a zero-timeout poll(2) over
 //     the registrations it just reported, that the condition no longer holds:
-//     the program drained the fd with its own system calls. (Readiness that
-//     dropped and came back before that Wait, with no EAGAIN seen by the host
-//     Kernel, is a new edge this rule cannot see; rule 2 covers it.)
+//     the program drained the fd. (Readiness that dropped and came back
+//     before that Wait is a new edge this rule cannot see; rules 1 and 2
+//     cover it.)
 //
 // This is stricter than kernel ET (where every new arrival re-queues the
 // item): new data on an fd that was not drained produces no event.
@@ -49,6 +51,14 @@ import (
 // are masked (for example a Hangup already reported in edge-triggered mode)
 // is parked: left out of the wait until it is re-armed as above, so a wait
 // never spins.
+//
+// Wake: an eventfd sits in a fixed place of the call arguments (slot 0 of
+// the pollfd array, its bit in the read set). Wake sets a flag; only the
+// Wake that sets it writes the eventfd, and only when a Wait is blocked in
+// the system call (a Wait not yet blocked sees the flag and does not block).
+// A Wait that consumes the flag returns, possibly with n == 0; the eventfd
+// is drained when the kernel reports it, and a Wait woken by it without the
+// flag (an interrupt, see below) goes back to waiting.
 //
 // Concurrency: one mutex guards the interest set; a Wait holds it only while
 // it copies changes into its private call arguments and while it harvests
