@@ -362,4 +362,3 @@ func TestReplay(t *testing.T) {
 	}
 	t.Logf("seed %d: %d trace lines, identical in two runs", seed, len(a))
 }
-
