@@ -33,6 +33,11 @@ type Config struct {
 	// Yield is the probability, in Deterministic mode, that a Wait which has
 	// events lets another runnable task go first.
 	Yield float64
+	// MaxDelay, in Deterministic mode, delays every TCP segment (data, FIN,
+	// reset, connection setup) by a seeded random time up to MaxDelay on the
+	// virtual clock; segments of one direction still arrive in order. Data in
+	// flight counts against the buffers. Zero delivers at once.
+	MaxDelay time.Duration
 	// Trace records every operation (see Kernel.Trace) so that two runs can
 	// be compared.
 	Trace bool

@@ -434,3 +434,58 @@ func TestVirtualClock(t *testing.T) {
 		t.Fatalf("Wait(1.5ms) advanced %v, want 2ms", el)
 	}
 }
+
+// TestNetworkDelay: with MaxDelay, TCP segments (setup, data, FIN) arrive
+// later on the virtual clock, in order, and data in flight is not readable.
+func TestNetworkDelay(t *testing.T) {
+	k := sim.New(sim.Config{Deterministic: true, Seed: 3, MaxDelay: 5 * time.Millisecond})
+	p, err := k.NewPoller("")
+	must(t, err, "NewPoller")
+	defer p.Close()
+	start := k.Now()
+	ln, _ := k.Listen("tcp", "127.0.0.1:0", ep.ListenOptions{})
+	addr, _ := k.LocalAddr(ln)
+	c, err := k.Connect("tcp", addr.String())
+	wantErrno(t, err, unix.EINPROGRESS, "Connect")
+	_, err = k.Accept(ln)
+	wantErrno(t, err, unix.EAGAIN, "Accept before the handshake arrived")
+	must(t, p.Add(ln, ep.Readable, 1), "Add listener")
+	evs := make([]ep.Event, 4)
+	if n, _ := p.Wait(evs, time.Second); n != 1 {
+		t.Fatalf("listener not readable after the handshake delay")
+	}
+	s, err := k.Accept(ln)
+	must(t, err, "Accept")
+	for _, part := range []string{"ab", "cd", "ef"} {
+		_, err := k.Write(c, []byte(part))
+		must(t, err, "Write")
+	}
+	must(t, k.Shutdown(c, unix.SHUT_WR), "Shutdown")
+	must(t, p.Add(s, ep.Readable|ep.ReadHangup, 2), "Add server end")
+	var got []byte
+	buf := make([]byte, 16)
+	eof := false
+	for !eof {
+		if n, _ := p.Wait(evs, time.Second); n == 0 {
+			t.Fatalf("nothing arrived within a second of virtual time (got %q)", got)
+		}
+		for {
+			n, err := k.Read(s, buf)
+			if errors.Is(err, unix.EAGAIN) {
+				break
+			}
+			must(t, err, "Read")
+			if n == 0 {
+				eof = true
+				break
+			}
+			got = append(got, buf[:n]...)
+		}
+	}
+	if string(got) != "abcdef" {
+		t.Fatalf("received %q before end of file, want \"abcdef\" in order", got)
+	}
+	if el := k.Now().Sub(start); el <= 0 || el > 30*time.Millisecond {
+		t.Fatalf("virtual time advanced %v, want some delay below 30ms", el)
+	}
+}

@@ -336,7 +336,18 @@ func (k *Kernel) Connect(network, address string) (int, error) {
 		c.mu.Unlock()
 		return fd, unix.EINPROGRESS
 	}
+	c.mu.Lock()
 	c.state = sockConnecting
+	at, delayed := k.arrivalLocked(c)
+	c.mu.Unlock()
+	if delayed {
+		// The handshake takes a seeded time on the virtual clock.
+		k.sched.at(at, func() { ln.offer(c) })
+		if k.trace.on {
+			k.tracef("connect %s %s = %d (in flight)", network, address, fd)
+		}
+		return fd, unix.EINPROGRESS
+	}
 	ok := ln.offer(c)
 	if k.trace.on {
 		k.tracef("connect %s %s = %d", network, address, fd)
@@ -374,6 +385,14 @@ func (ln *listener) offer(c *sock) bool {
 		c.rcvShut, c.sndShut = true, true
 		c.mu.Unlock()
 		c.wq.wake(0)
+		return false
+	}
+	c.mu.Lock()
+	gone := c.closed || c.state != sockConnecting
+	c.mu.Unlock()
+	if gone {
+		// The client gave up before the handshake completed.
+		ln.mu.Unlock()
 		return false
 	}
 	if len(ln.queue) >= ln.backlog {

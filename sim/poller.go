@@ -131,6 +131,9 @@ func (p *Poller) Wait(events []ep.Event, timeout time.Duration) (int, error) {
 		timeout = (timeout + time.Millisecond - 1) / time.Millisecond * time.Millisecond
 	}
 	e := p.ep
+	if p.task != nil {
+		p.task.s.runDue()
+	}
 	var deadline time.Time
 	if timeout > 0 {
 		deadline = p.k.Now().Add(timeout)

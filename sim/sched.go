@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"container/heap"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,6 +24,8 @@ type scheduler struct {
 	running int
 	nextID  int
 	stalled bool
+	timers  timerHeap
+	tseq    uint64
 }
 
 type taskState int
@@ -66,8 +69,8 @@ func (s *scheduler) newTask() *task {
 // exit removes a task (its Poller closed).
 func (s *scheduler) exit(t *task) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if t.gone {
+		s.mu.Unlock()
 		return
 	}
 	t.gone = true
@@ -84,7 +87,8 @@ func (s *scheduler) exit(t *task) {
 			break
 		}
 	}
-	s.dispatchLocked()
+	s.mu.Unlock()
+	s.settle()
 }
 
 // block parks t in Wait until it is woken or, when timed, until the virtual
@@ -104,8 +108,8 @@ func (s *scheduler) block(t *task, left time.Duration, timed bool) {
 	t.timed = timed
 	t.deadline = s.now() + left
 	s.running--
-	s.dispatchLocked()
 	s.mu.Unlock()
+	s.settle()
 	<-t.resume
 }
 
@@ -128,8 +132,8 @@ func (s *scheduler) maybeYield(t *task) {
 	}
 	t.state = taskRunnable
 	s.running--
-	s.dispatchLocked()
 	s.mu.Unlock()
+	s.settle()
 	<-t.resume
 }
 
@@ -147,10 +151,12 @@ func (s *scheduler) ready(t *task) {
 }
 
 // dispatchLocked runs one runnable task if none is running, advancing the
-// virtual clock when every task sleeps with a deadline.
-func (s *scheduler) dispatchLocked() {
+// virtual clock when every task sleeps with a deadline. It reports true,
+// having advanced the clock, when kernel timers are due before any task can
+// run: the caller must then run them (settle) without holding s.mu.
+func (s *scheduler) dispatchLocked() (timersDue bool) {
 	if s.running > 0 {
-		return
+		return false
 	}
 	cands := s.runnableLocked()
 	if len(cands) == 0 {
@@ -161,12 +167,18 @@ func (s *scheduler) dispatchLocked() {
 				next, found = t.deadline, true
 			}
 		}
+		if len(s.timers) > 0 && (!found || s.timers[0].at <= next) {
+			if at := s.timers[0].at; at > s.now() {
+				s.clock.Store(int64(at))
+			}
+			return true
+		}
 		if !found {
 			// Every task sleeps without a deadline: only a goroutine
 			// outside the scheduler can wake one now.
 			s.stalled = len(s.tasks) > 0
 			s.cur.Store(0)
-			return
+			return false
 		}
 		if next > s.now() {
 			s.clock.Store(int64(next))
@@ -187,6 +199,83 @@ func (s *scheduler) dispatchLocked() {
 	s.running++
 	s.cur.Store(int64(t.id))
 	t.resume <- struct{}{}
+	return false
+}
+
+// settle dispatches, first running the kernel timers (network deliveries)
+// that fall due while no task can run. The timers run on the calling
+// goroutine, which holds the CPU meanwhile. Call it holding no lock.
+func (s *scheduler) settle() {
+	for {
+		s.mu.Lock()
+		if !s.dispatchLocked() {
+			s.mu.Unlock()
+			return
+		}
+		var due []ktimer
+		for len(s.timers) > 0 && s.timers[0].at <= s.now() {
+			due = append(due, heap.Pop(&s.timers).(ktimer))
+		}
+		s.running++
+		s.mu.Unlock()
+		for _, t := range due {
+			t.fn()
+		}
+		s.mu.Lock()
+		s.running--
+		s.mu.Unlock()
+	}
+}
+
+// runDue runs the kernel timers already due, on the calling task (which
+// holds the CPU): a Wait first takes delivery of what has arrived.
+func (s *scheduler) runDue() {
+	for {
+		s.mu.Lock()
+		if len(s.timers) == 0 || s.timers[0].at > s.now() {
+			s.mu.Unlock()
+			return
+		}
+		t := heap.Pop(&s.timers).(ktimer)
+		s.mu.Unlock()
+		t.fn()
+	}
+}
+
+// at runs fn at virtual time when (a network delivery). Call it holding no
+// lock.
+func (s *scheduler) at(when time.Duration, fn func()) {
+	s.mu.Lock()
+	s.tseq++
+	heap.Push(&s.timers, ktimer{at: when, seq: s.tseq, fn: fn})
+	idle := s.running == 0
+	s.mu.Unlock()
+	if idle {
+		s.settle()
+	}
+}
+
+// ktimer is a kernel timer; timerHeap orders them by time, then by the
+// order they were set.
+type ktimer struct {
+	at  time.Duration
+	seq uint64
+	fn  func()
+}
+
+type timerHeap []ktimer
+
+func (h timerHeap) Len() int { return len(h) }
+func (h timerHeap) Less(i, j int) bool {
+	return h[i].at < h[j].at || h[i].at == h[j].at && h[i].seq < h[j].seq
+}
+func (h timerHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *timerHeap) Push(x any)   { *h = append(*h, x.(ktimer)) }
+func (h *timerHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
 }
 
 func (s *scheduler) runnableLocked() []*task {
@@ -231,12 +320,12 @@ func (k *Kernel) Advance(d time.Duration) {
 	}
 	s := k.sched
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.clock.Add(int64(d))
 	for _, t := range s.tasks {
 		if t.state == taskBlocked && t.timed && t.deadline <= s.now() {
 			t.state = taskRunnable
 		}
 	}
-	s.dispatchLocked()
+	s.mu.Unlock()
+	s.settle()
 }

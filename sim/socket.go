@@ -3,6 +3,7 @@ package sim
 import (
 	"net"
 	"sync"
+	"time"
 
 	ep "github.com/eventpoll/eventpoll"
 	"golang.org/x/sys/unix"
@@ -39,6 +40,11 @@ type sock struct {
 	closed  bool // the file is released (orphan)
 	nodelay bool
 
+	// With Config.MaxDelay: bytes on their way to this socket, and when the
+	// last segment toward it arrives (later ones arrive after it).
+	inflight int
+	lastAt   time.Duration
+
 	laddr, raddr net.Addr
 	ln           *listener // when listening
 }
@@ -58,7 +64,93 @@ func (s *sock) freeLocked() int {
 	if s.peer == nil {
 		return 0
 	}
-	return s.sndbuf + s.peer.rcvbuf - s.peer.rbuf.len()
+	return s.sndbuf + s.peer.rcvbuf - s.peer.rbuf.len() - s.peer.inflight
+}
+
+// arrivalLocked returns when a segment sent now toward to arrives, or
+// false when segments arrive at once. It keeps one direction in order.
+func (k *Kernel) arrivalLocked(to *sock) (time.Duration, bool) {
+	if k.sched == nil || k.cfg.MaxDelay <= 0 || !to.tcp {
+		return 0, false
+	}
+	k.rngMu.Lock()
+	d := time.Duration(k.rng.Int63n(int64(k.cfg.MaxDelay) + 1))
+	k.rngMu.Unlock()
+	at := max(k.sched.now()+d, to.lastAt)
+	to.lastAt = at
+	return at, true
+}
+
+// arrive delivers data that was in flight. Data for a socket closed
+// meanwhile is answered with a reset, as TCP does.
+func (s *sock) arrive(data []byte) {
+	s.mu.Lock()
+	s.inflight -= len(data)
+	if s.closed && s.state == sockConnected && s.peer != nil {
+		sender := s.peer
+		sender.resetLocked()
+		s.mu.Unlock()
+		sender.wq.wake(0)
+		return
+	}
+	if s.state != sockConnected {
+		s.mu.Unlock()
+		return
+	}
+	s.rbuf.writev([][]byte{data}, len(data))
+	s.mu.Unlock()
+	s.wq.wake(ep.Readable)
+}
+
+// sendFinLocked shuts down to's receiving side (and, for an AF_UNIX peer
+// that closed, its sending side: full) now or, with delays, when the FIN
+// arrives; it returns the function to call after unlocking.
+func (k *Kernel) sendFinLocked(to *sock, full bool) func() {
+	apply := func() {
+		to.rcvShut = true
+		if full {
+			to.sndShut = true
+		}
+	}
+	if at, ok := k.arrivalLocked(to); ok {
+		return func() {
+			k.sched.at(at, func() {
+				to.mu.Lock()
+				live := to.state == sockConnected
+				if live {
+					apply()
+				}
+				to.mu.Unlock()
+				if live {
+					to.wq.wake(0)
+				}
+			})
+		}
+	}
+	apply()
+	return func() { to.wq.wake(0) }
+}
+
+// sendResetLocked resets to now or, with delays, when the RST arrives; it
+// returns the function to call after unlocking.
+func (k *Kernel) sendResetLocked(to *sock) func() {
+	if at, ok := k.arrivalLocked(to); ok {
+		return func() {
+			k.sched.at(at, func() {
+				to.mu.Lock()
+				live := to.state == sockConnected
+				if live {
+					to.resetLocked()
+				}
+				to.mu.Unlock()
+				if live {
+					to.wq.wake(0)
+				}
+			})
+		}
+	}
+	to.resetLocked()
+	return func() { to.wq.wake(0) }
 }
 
 func (s *sock) writableLocked() bool {
@@ -193,6 +285,15 @@ func (s *sock) writev(bufs [][]byte) (int, error) {
 		s.mu.Unlock()
 		return 0, unix.EAGAIN
 	}
+	if at, ok := s.k.arrivalLocked(peer); ok {
+		var q byteQueue
+		n := q.writev(bufs, free)
+		peer.inflight += n
+		s.mu.Unlock()
+		data := q.b
+		s.k.sched.at(at, func() { peer.arrive(data) })
+		return n, nil
+	}
 	n := peer.rbuf.writev(bufs, free)
 	s.mu.Unlock()
 	peer.wq.wake(ep.Readable)
@@ -233,18 +334,19 @@ func (s *sock) shutdown(how int) error {
 			wakePeer = true
 		}
 	}
+	after := func() {}
 	if how == unix.SHUT_WR || how == unix.SHUT_RDWR {
-		s.sndShut = true
-		if peer != nil {
-			peer.rcvShut = true
-			wakePeer = true
+		if !s.sndShut && peer != nil {
+			after = s.k.sendFinLocked(peer, false)
 		}
+		s.sndShut = true
 	}
 	s.mu.Unlock()
 	s.wq.wake(0)
 	if wakePeer {
 		peer.wq.wake(0)
 	}
+	after()
 	return nil
 }
 
@@ -269,18 +371,18 @@ func (s *sock) close(abort bool) {
 		s.mu.Unlock()
 		return
 	}
+	var after func()
 	if s.tcp && (abort || s.rbuf.len() > 0) {
-		peer.resetLocked()
+		after = s.k.sendResetLocked(peer)
+	} else if !s.tcp || !s.sndShut {
+		after = s.k.sendFinLocked(peer, !s.tcp)
 	} else {
-		peer.rcvShut = true
-		if !s.tcp {
-			peer.sndShut = true
-		}
+		after = func() {}
 	}
 	s.state = sockClosed
 	s.rbuf.reset()
 	s.mu.Unlock()
-	peer.wq.wake(0)
+	after()
 }
 
 // sockOf returns fd's stream socket.
@@ -344,16 +446,15 @@ func (k *Kernel) Abort(fd int) error {
 		s.mu.Lock()
 		peer := s.peer
 		connected := s.state == sockConnected && peer != nil
+		after := func() {}
 		if connected {
-			peer.resetLocked()
+			after = k.sendResetLocked(peer)
 			s.state = sockClosed
 			s.peer = nil
 			s.rbuf.reset()
 		}
 		s.mu.Unlock()
-		if connected {
-			peer.wq.wake(0)
-		}
+		after()
 	}
 	k.put(f)
 	if k.trace.on {
