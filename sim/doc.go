@@ -64,14 +64,19 @@
 // running, the scheduler picks a runnable one with the seeded RNG; when
 // none is runnable, it advances the virtual clock to the earliest Wait
 // deadline, so timeouts cost no real time. Together with seeded short reads
-// and writes (Config.ShortIO) and a seeded delivery order (Config.Shuffle),
-// a seed fixes the whole run: Config.Trace records every operation, and two
+// and writes (Config.ShortIO), a seeded delivery order (Config.Shuffle)
+// and seeded network delays (Config.MaxDelay: TCP setup, data, FIN and
+// reset arrive later on the virtual clock, in order per direction; the
+// scheduler delivers them when no task can run, or when a task enters
+// Wait), a seed fixes the whole run: Config.Trace records every operation, and two
 // runs with one seed give the same trace. Calls from goroutines that own no
 // Poller (a test starting or stopping a server) run outside the schedule;
 // make them when the tasks are idle (Kernel.Idle) to keep runs
 // reproducible. Every Poller created in this mode must be waited on or
 // closed, or the others wait for it.
 //
+// Kernel.OpenFDs, Kernel.Watchers, Kernel.Idle, Kernel.Stalled and
+// Kernel.Advance let tests check for leaks and drive the schedule.
 // TestSeeds runs the reactor's echo server this way under 1000 seeds; a
 // failing seed prints the command that replays it.
 package sim
