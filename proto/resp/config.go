@@ -1,5 +1,7 @@
 package resp
 
+import "time"
+
 // Default limits, the same as Redis' defaults where Redis has one.
 const (
 	DefaultMaxBulkLen     = 512 << 20 // proto-max-bulk-len
@@ -54,4 +56,9 @@ type Config struct {
 	// Store is the key space; nil means a new one. Share one Store among
 	// all sessions of a server (it is safe for concurrent use).
 	Store *Store
+	// SweepInterval is the period of the expiry sweep NewHandler starts
+	// (each tick visits a share of the shards, all of them about once a
+	// second); 0 means 100 ms, negative disables it (keys then expire
+	// only when accessed).
+	SweepInterval time.Duration
 }

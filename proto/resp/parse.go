@@ -142,6 +142,13 @@ func (p *parser) fail(msg string) (parseStatus, int) {
 // reset forgets any partial command.
 func (p *parser) reset() {
 	p.active = false
+	if cap(p.spans) > 1024 {
+		p.spans, p.args = nil, nil // do not keep a huge command's scratch
+	}
+	if cap(p.inline) > 4096 {
+		p.inline = nil
+	}
+	clear(p.args)
 	p.spans = p.spans[:0]
 	p.args = p.args[:0]
 }
