@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -116,7 +117,7 @@ func TestIdleTimeout(t *testing.T) {
 	for _, m := range modes() {
 		t.Run(m.String(), func(t *testing.T) {
 			h := &echoHandler{}
-			s := &Server{Handler: h, Loops: 1, Backend: m.backend, Trigger: m.trigger, IdleTimeout: 150 * time.Millisecond}
+			s := &Server{Handler: h, Loops: 1, Backend: m.backend, Trigger: m.trigger, IdleTimeout: 400 * time.Millisecond}
 			addr, _ := serve(t, s, "tcp", "127.0.0.1:0")
 			silent, err := net.Dial("tcp", addr.String())
 			if err != nil {
@@ -129,11 +130,11 @@ func TestIdleTimeout(t *testing.T) {
 			}
 			defer busy.Close()
 			start := time.Now()
-			// The busy peer talks every 30 ms for 450 ms and must survive.
+			// The busy peer talks every 20 ms for about a second and must survive.
 			done := make(chan error, 1)
 			go func() {
 				buf := make([]byte, 4)
-				for i := 0; i < 15; i++ {
+				for i := 0; i < 50; i++ {
 					if _, err := busy.Write([]byte("ping")); err != nil {
 						done <- err
 						return
@@ -143,7 +144,7 @@ func TestIdleTimeout(t *testing.T) {
 						done <- err
 						return
 					}
-					time.Sleep(30 * time.Millisecond)
+					time.Sleep(20 * time.Millisecond)
 				}
 				done <- nil
 			}()
@@ -153,8 +154,8 @@ func TestIdleTimeout(t *testing.T) {
 			if n != 0 || err != io.EOF {
 				t.Fatalf("silent peer: n=%d err=%v, want end of file", n, err)
 			}
-			if elapsed < 100*time.Millisecond || elapsed > 2*time.Second {
-				t.Fatalf("silent peer closed after %v, want about 150ms", elapsed)
+			if elapsed < 350*time.Millisecond || elapsed > 3*time.Second {
+				t.Fatalf("silent peer closed after %v, want about 400ms", elapsed)
 			}
 			if err := <-done; err != nil {
 				t.Fatalf("busy peer: %v", err)
@@ -225,30 +226,37 @@ func (h *funcHandler) OnClose(c *Conn, err error) {
 }
 
 func TestShutdownFlushesQueuedOutput(t *testing.T) {
-	const total = 8 << 20
+	const total = 2 << 20
+	pattern := func(i int) byte { return byte(i*7 + i>>12) }
 	for _, m := range modes() {
 		t.Run(m.String(), func(t *testing.T) {
-			opened := make(chan struct{}, 4)
+			queued := make(chan int, 4)
 			h := &funcHandler{open: func(c *Conn) {
-				p := make([]byte, 64<<10)
-				for i := 0; i < total; i += len(p) {
-					for j := range p {
-						p[j] = byte((i + j) / 7)
-					}
-					c.Write(p)
+				p := make([]byte, total)
+				for i := range p {
+					p[i] = pattern(i)
 				}
-				opened <- struct{}{}
+				c.Write(p)
+				// Once the socket is full, report what is still queued.
+				c.Loop().AfterFunc(50*time.Millisecond, func() { queued <- c.OutboundBuffered() })
 			}}
-			s := &Server{Handler: h, Loops: 2, Backend: m.backend, Trigger: m.trigger, MaxOutbound: 2 * total}
+			s := &Server{Handler: h, Loops: 2, Backend: m.backend, Trigger: m.trigger}
 			addr, _ := serve(t, s, "tcp", "127.0.0.1:0")
 			var conns []net.Conn
-			for i := 0; i < 3; i++ {
-				c, err := net.Dial("tcp", addr.String())
+			for i := 0; i < 2; i++ {
+				d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
+					// A small receive window keeps most output queued in the server.
+					rc.Control(func(fd uintptr) { syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 16<<10) })
+					return nil
+				}}
+				c, err := d.Dial("tcp", addr.String())
 				if err != nil {
 					t.Fatal(err)
 				}
 				conns = append(conns, c)
-				<-opened
+				if q := <-queued; q == 0 {
+					t.Fatal("nothing queued: the test would prove nothing")
+				}
 			}
 			shut := make(chan error, 1)
 			go func() {
@@ -256,7 +264,7 @@ func TestShutdownFlushesQueuedOutput(t *testing.T) {
 				defer cancel()
 				shut <- s.Shutdown(ctx)
 			}()
-			time.Sleep(100 * time.Millisecond) // Shutdown is waiting on output the peers have not read
+			time.Sleep(50 * time.Millisecond) // Shutdown is waiting on output the peers have not read
 			var wg sync.WaitGroup
 			for _, c := range conns {
 				wg.Add(1)
@@ -274,7 +282,7 @@ func TestShutdownFlushesQueuedOutput(t *testing.T) {
 						return
 					}
 					for i, b := range got {
-						if b != byte(i/7%(64<<10/7+1)) && b != byte((i%(64<<10)+i/(64<<10)*(64<<10))/7) {
+						if b != pattern(i) {
 							t.Errorf("byte %d differs", i)
 							return
 						}
@@ -344,6 +352,50 @@ func TestAsyncWriteOrder(t *testing.T) {
 			}
 			if n, err := r.Read(make([]byte, 1)); n != 0 || err != io.EOF {
 				t.Fatalf("after AsyncClose: n=%d err=%v", n, err)
+			}
+		})
+	}
+}
+
+// lingerHandler keeps connections open after the peer's FIN and records
+// how they end.
+type lingerHandler struct {
+	echoHandler
+	hangups chan *Conn
+}
+
+func (h *lingerHandler) OnReadHangup(c *Conn) { h.hangups <- c }
+
+// TestResetAfterReadHangup: a connection kept open after the peer's FIN
+// (ReadHangupHandler) is then reset by the peer; the server must close it
+// rather than spin on the hangup.
+func TestResetAfterReadHangup(t *testing.T) {
+	for _, m := range modes() {
+		t.Run(m.String(), func(t *testing.T) {
+			h := &lingerHandler{hangups: make(chan *Conn, 1)}
+			s := &Server{Handler: h, Loops: 1, Backend: m.backend, Trigger: m.trigger}
+			addr, _ := serve(t, s, "tcp", "127.0.0.1:0")
+			c, err := net.Dial("tcp", addr.String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.(*net.TCPConn).CloseWrite()
+			select {
+			case <-h.hangups:
+			case <-time.After(5 * time.Second):
+				t.Fatal("no OnReadHangup")
+			}
+			c.(*net.TCPConn).SetLinger(0)
+			c.Close()
+			deadline := time.Now().Add(5 * time.Second)
+			for {
+				if _, closed, _ := h.counts(); closed == 1 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("the reset connection was not closed")
+				}
+				time.Sleep(10 * time.Millisecond)
 			}
 		})
 	}

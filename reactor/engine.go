@@ -125,6 +125,13 @@ func (l *Loop) connEvent(c *Conn, ev eventpoll.Events) {
 	if ev&(eventpoll.Readable|eventpoll.ReadHangup|closeEvents) != 0 {
 		l.readConn(c, l.drain || ev&(eventpoll.ReadHangup|closeEvents) != 0)
 	}
+	// An error or hangup that neither reading (finished) nor writing
+	// (nothing queued) will surface: close now, or a level-triggered
+	// registration would report it for ever.
+	if ev&closeEvents != 0 && c.state != stateClosed && c.eof && !c.wantWrite {
+		err := l.k.SocketError(c.fd)
+		l.closeConn(c, wrapOp("socket", err), false)
+	}
 }
 
 // readConn reads from c until EAGAIN, a short read (the socket is drained:

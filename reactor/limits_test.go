@@ -67,7 +67,7 @@ func TestBackpressure(t *testing.T) {
 			}
 			defer c.Close()
 			c.(*net.TCPConn).SetReadBuffer(64 << 10)
-			const total = 8 << 20
+			const total = 4 << 20
 			go func() {
 				c.Write(make([]byte, total)) // blocks once the server stops reading
 			}()

@@ -1,0 +1,210 @@
+package reactor
+
+import (
+	"io"
+	"net"
+	"testing"
+
+	"github.com/eventpoll/eventpoll"
+	"golang.org/x/sys/unix"
+)
+
+// BenchmarkEcho measures one echoed message (write, then read the echo)
+// over loopback TCP with an in-process client; allocs/op counts the whole
+// process, server and client.
+func BenchmarkEcho(b *testing.B) {
+	for _, size := range []int{64, 4 << 10, 64 << 10} {
+		for _, trig := range []Trigger{Edge, Level} {
+			b.Run(trig.String()+"/"+byteSize(size), func(b *testing.B) {
+				s := &Server{Handler: &echoHandler{}, Loops: 1, Trigger: trig}
+				addr, _ := serve(b, s, "tcp", "127.0.0.1:0")
+				c, err := net.Dial("tcp", addr.String())
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer c.Close()
+				msg := make([]byte, size)
+				buf := make([]byte, size)
+				// Warm the pools and the connection.
+				for i := 0; i < 100; i++ {
+					c.Write(msg)
+					io.ReadFull(c, buf)
+				}
+				b.SetBytes(int64(size))
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					if _, err := c.Write(msg); err != nil {
+						b.Fatal(err)
+					}
+					if _, err := io.ReadFull(c, buf); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkEchoParallel runs one connection per parallel goroutine against
+// a server with GOMAXPROCS loops.
+func BenchmarkEchoParallel(b *testing.B) {
+	s := &Server{Handler: &echoHandler{}}
+	addr, _ := serve(b, s, "tcp", "127.0.0.1:0")
+	b.SetBytes(64)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		c, err := net.Dial("tcp", addr.String())
+		if err != nil {
+			b.Error(err)
+			return
+		}
+		defer c.Close()
+		msg := make([]byte, 64)
+		buf := make([]byte, 64)
+		for pb.Next() {
+			if _, err := c.Write(msg); err != nil {
+				b.Error(err)
+				return
+			}
+			if _, err := io.ReadFull(c, buf); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+func byteSize(n int) string {
+	switch {
+	case n >= 1<<20:
+		return itoa(n>>20) + "MiB"
+	case n >= 1<<10:
+		return itoa(n>>10) + "KiB"
+	}
+	return itoa(n) + "B"
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[i:])
+}
+
+// BenchmarkKernelSeam compares system calls made through the
+// eventpoll.Kernel interface (as the reactor makes them) with the same calls
+// made directly with x/sys/unix: a one-byte read from a pipe, and a one-byte
+// send (MSG_NOSIGNAL, as Kernel.Write does on sockets) on a socket pair.
+// The seam should cost nothing measurable next to the system calls.
+func BenchmarkKernelSeam(b *testing.B) {
+	k := eventpoll.Host()
+	r, w, err := k.Pipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer k.Close(r)
+	defer k.Close(w)
+	sa, sb, err := k.Socketpair()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer k.Close(sa)
+	defer k.Close(sb)
+	p := []byte{1}
+	q := []byte{0}
+	run := func(name string, f func() error) {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if err := f(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	run("read/kernel", func() error {
+		unix.Write(w, p)
+		_, err := k.Read(r, q)
+		return err
+	})
+	run("read/unix", func() error {
+		unix.Write(w, p)
+		_, err := unix.Read(r, q)
+		return err
+	})
+	run("send/kernel", func() error {
+		if _, err := k.Write(sa, p); err != nil {
+			return err
+		}
+		_, err := unix.Read(sb, q)
+		return err
+	})
+	run("send/unix", func() error {
+		if _, err := unix.SendmsgN(sa, p, nil, nil, unix.MSG_NOSIGNAL); err != nil {
+			return err
+		}
+		_, err := unix.Read(sb, q)
+		return err
+	})
+}
+
+// BenchmarkEchoNetStdlib is the reference for BenchmarkEcho: the same client
+// against a goroutine-per-connection echo server on package net.
+func BenchmarkEchoNetStdlib(b *testing.B) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				buf := make([]byte, 64<<10)
+				for {
+					n, err := c.Read(buf)
+					if err != nil {
+						return
+					}
+					if _, err := c.Write(buf[:n]); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	for _, size := range []int{64, 4 << 10, 64 << 10} {
+		b.Run(byteSize(size), func(b *testing.B) {
+			c, err := net.Dial("tcp", ln.Addr().String())
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer c.Close()
+			msg := make([]byte, size)
+			buf := make([]byte, size)
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := c.Write(msg); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := io.ReadFull(c, buf); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
