@@ -63,24 +63,21 @@ const (
 
 // config is a Server's settings with the defaults applied.
 type config struct {
-	loops       int
-	backend     string
-	edge        bool
-	accept      AcceptPolicy
-	k           eventpoll.Kernel
-	readBuf     int
-	budget      int
-	high, low   int
-	maxIn       int
-	maxOut      int
-	idle        time.Duration
-	linger      time.Duration
-	log         *slog.Logger
-	handler     Handler
-	packet      PacketHandler
-	hangup      bool // handler implements ReadHangupHandler
-	writableCB  bool // handler implements WritableHandler
-	drainAlways bool // read until EAGAIN (emulated edge triggering)
+	loops     int
+	backend   string
+	edge      bool
+	accept    AcceptPolicy
+	k         eventpoll.Kernel
+	readBuf   int
+	budget    int
+	high, low int
+	maxIn     int
+	maxOut    int
+	idle      time.Duration
+	linger    time.Duration
+	log       *slog.Logger
+	handler   Handler
+	packet    PacketHandler
 }
 
 func (s *Server) config() config {

@@ -14,8 +14,8 @@ import (
 // echo writes back whatever it reads.
 type echo struct{}
 
-func (echo) OnOpen(c *reactor.Conn)            {}
-func (echo) OnData(c *reactor.Conn)            { c.Write(c.Next(-1)) }
+func (echo) OnOpen(c *reactor.Conn)           {}
+func (echo) OnData(c *reactor.Conn)           { c.Write(c.Next(-1)) }
 func (echo) OnClose(c *reactor.Conn, _ error) {}
 
 // An echo server: OnData sees the inbound bytes in place and queues them
@@ -47,7 +47,7 @@ func Example_echoServer() {
 // A partial line stays in the connection's buffer until the rest arrives.
 type upper struct{}
 
-func (upper) OnOpen(c *reactor.Conn)            {}
+func (upper) OnOpen(c *reactor.Conn)           {}
 func (upper) OnClose(c *reactor.Conn, _ error) {}
 func (upper) OnData(c *reactor.Conn) {
 	for {

@@ -91,15 +91,14 @@ type Server struct {
 	// Logger receives accept errors and other events; nil discards them.
 	Logger *slog.Logger
 
-	mu        sync.Mutex
-	cfg       config
-	started   bool
-	closed    bool // Shutdown or Close was called
-	loops     []*Loop
-	running   atomic.Int32
-	done      chan struct{} // closed when every loop has exited
-	closeOnce sync.Once
-	rr        atomic.Uint32
+	mu      sync.Mutex
+	cfg     config
+	started bool
+	closed  bool // Shutdown or Close was called
+	loops   []*Loop
+	running atomic.Int32
+	done    chan struct{} // closed when every loop has exited
+	rr      atomic.Uint32
 }
 
 // Start creates and starts the loops without serving a listener (for
