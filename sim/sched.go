@@ -288,9 +288,11 @@ func (s *scheduler) runnableLocked() []*task {
 	return out
 }
 
-// Idle reports whether, in Deterministic mode, no task is running and
-// none can run: every Poller's goroutine sleeps in Wait. Tests use it to
-// start clients only once a server has settled.
+// Idle reports whether, in Deterministic mode, nothing inside the
+// simulation can happen any more: no task runs or can run, none sleeps
+// with a deadline, and no segment is in flight. Only a goroutine outside
+// the scheduler can change that. Tests use it to start clients once a
+// server has settled, and to check a server after its clients are gone.
 func (k *Kernel) Idle() bool {
 	if k.sched == nil {
 		return false
@@ -298,7 +300,15 @@ func (k *Kernel) Idle() bool {
 	s := k.sched
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.running == 0 && len(s.runnableLocked()) == 0
+	if s.running > 0 || len(s.timers) > 0 {
+		return false
+	}
+	for _, t := range s.tasks {
+		if t.state != taskBlocked || t.timed {
+			return false
+		}
+	}
+	return true
 }
 
 // Stalled reports whether, in Deterministic mode, every task sleeps in a
