@@ -92,7 +92,7 @@ func TestNetHTTPClient(t *testing.T) {
 		t.Fatalf("404: %d", resp.StatusCode)
 	}
 	payload := strings.Repeat("payload-", 20000) // 160 KB, more than one read
-	resp, body = get(t, c, "POST", base+"/echo", strings.NewReader(payload))
+	_, body = get(t, c, "POST", base+"/echo", strings.NewReader(payload))
 	if body != payload {
 		t.Fatalf("POST echo: %d bytes", len(body))
 	}
@@ -104,7 +104,7 @@ func TestNetHTTPClient(t *testing.T) {
 		}
 		pw.Close()
 	}()
-	resp, body = get(t, c, "PUT", base+"/echo", pr)
+	_, body = get(t, c, "PUT", base+"/echo", pr)
 	if body != "piece0,piece1,piece2,piece3,piece4,piece5,piece6,piece7,piece8,piece9," {
 		t.Fatalf("chunked upload: %q", body)
 	}

@@ -7,6 +7,11 @@ import (
 	"time"
 )
 
+var (
+	schemeSep = []byte("://")
+	rootPath  = []byte("/")
+)
+
 // Session is the protocol state of one client connection: the request
 // being parsed (resumed across calls) and the reusable Request and
 // ResponseWriter. It is not safe for concurrent use.
@@ -225,6 +230,15 @@ func (s *Session) serve(b []byte) (closeAfter bool) {
 	r.Path, r.Query = r.RequestURI, nil
 	if i := bytes.IndexByte(r.RequestURI, '?'); i >= 0 {
 		r.Path, r.Query = r.RequestURI[:i], r.RequestURI[i+1:]
+	}
+	if i := bytes.Index(r.Path, schemeSep); i > 0 && r.Path[0] != '/' {
+		// absolute-form (RFC 9112 section 3.2.2): the path follows the authority.
+		rest := r.Path[i+len(schemeSep):]
+		if j := bytes.IndexByte(rest, '/'); j >= 0 {
+			r.Path = rest[j:]
+		} else {
+			r.Path = rootPath
+		}
 	}
 	r.ProtoMinor = h.minor
 	r.Header.fields = r.Header.fields[:0]

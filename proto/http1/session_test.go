@@ -105,12 +105,13 @@ func TestPipelineInOrder(t *testing.T) {
 		"HEAD /d HTTP/1.1\r\nHost: h\r\n\r\n" +
 		"GET /flush HTTP/1.1\r\nHost: h\r\n\r\n" +
 		"GET /nocontent HTTP/1.1\r\nHost: h\r\n\r\n" +
-		"GET /e HTTP/1.1\r\nhost: h\r\n\r\n"
+		"GET /e HTTP/1.1\r\nhost: h\r\n\r\n" +
+		"GET http://h/abs?y=2 HTTP/1.1\r\nHost: h\r\n\r\n"
 	out, pending, closed := feed(s, []byte(in))
 	if pending != 0 || closed {
 		t.Fatalf("pending %d closed %v", pending, closed)
 	}
-	got := readResponses(t, out, "GET", "POST", "PUT", "HEAD", "GET", "GET", "GET")
+	got := readResponses(t, out, "GET", "POST", "PUT", "HEAD", "GET", "GET", "GET", "GET")
 	want := []string{
 		"200 GET /a q=x=1 v=1.1 host=h cl=0 body= x=one",
 		"200 POST /b q= v=1.1 host=h cl=5 body=hello x=",
@@ -119,6 +120,7 @@ func TestPipelineInOrder(t *testing.T) {
 		"200 part1;part2;part3",
 		"204 ",
 		"200 GET /e q= v=1.1 host=h cl=0 body= x=",
+		"200 GET /abs q=y=2 v=1.1 host=h cl=0 body= x=",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
