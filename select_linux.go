@@ -146,7 +146,8 @@ func (s *selectWaiter) wait(msec int) (int, error) {
 	return int(r), nil
 }
 
-func (s *selectWaiter) harvest(e *emu, n int, err error, out []Event, snapGen uint64) (int, error) {
+// harvest ignores n: the result bits themselves are walked.
+func (s *selectWaiter) harvest(e *emu, _ int, err error, out []Event, snapGen uint64) (int, error) {
 	if err == unix.EBADF {
 		return s.badFDs(e, out), nil
 	}
@@ -155,7 +156,6 @@ func (s *selectWaiter) harvest(e *emu, n int, err error, out []Event, snapGen ui
 	}
 	if s.r.IsSet(s.be.efd) {
 		e.drainEventfd()
-		n--
 	}
 	// Collect the ready registrations from the result bits, in fd order
 	// starting at the rotation offset (an fd number for this backend).
