@@ -226,7 +226,8 @@ func (e *eventpoll) remove(epi *epitem) {
 	epi.pwqlist = nil
 	epi.file.unlinkItem(epi)
 	e.rbr.delete(e.key(epi))
-	if e.nested != nil {
+	if _, isEP := epi.file.ops.(*eventpoll); isEP {
+		// Only under k.epmu, which every removal of such an item holds.
 		delete(e.nested, epi)
 	}
 	e.lock.Lock()
