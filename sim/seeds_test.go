@@ -45,7 +45,7 @@ func seedConfig(seed int64) sim.Config {
 
 // replayHint is the one-line command that replays a failing seed.
 func replayHint(test string, seed int64) string {
-	return fmt.Sprintf("replay: go test ./sim -race -run '%s' -seed=%d -v", test, seed)
+	return fmt.Sprintf("replay: go test ./sim -race -run '^%s$' -seed=%d -v", test, seed)
 }
 
 // echoServer is a server under simulation: started on k, it returns the
@@ -142,6 +142,7 @@ func waitUntil(cond func() bool) error {
 type clientConn struct {
 	fd       int
 	send     []byte
+	expect   []byte // the bytes the server must answer with
 	sent     int
 	got      []byte
 	halfOpen bool // shut down writing when all is sent, then read to EOF
@@ -155,7 +156,7 @@ type clientConn struct {
 // random data in random chunks, read the echo and check it byte for byte;
 // some half-close, some reset midway. It runs on its own Poller (one task
 // of the scheduler) and returns when every connection is done.
-func runClients(k *sim.Kernel, addr string, seed int64) error {
+func runClients(k *sim.Kernel, addr string, seed int64, work workload) error {
 	rng := rand.New(rand.NewSource(seed ^ 0x5eed))
 	p, err := k.NewPoller("sim")
 	if err != nil {
@@ -165,8 +166,7 @@ func runClients(k *sim.Kernel, addr string, seed int64) error {
 	conns := make([]*clientConn, 1+rng.Intn(4))
 	for i := range conns {
 		c := &clientConn{abortAt: -1}
-		c.send = make([]byte, 1+rng.Intn(12000))
-		rng.Read(c.send)
+		c.send, c.expect = work(rng, i)
 		c.halfOpen = rng.Intn(2) == 0
 		if rng.Intn(8) == 0 {
 			c.abortAt = rng.Intn(len(c.send))
@@ -241,34 +241,49 @@ func (c *clientConn) step(k *sim.Kernel, rng *rand.Rand, buf []byte) error {
 			return fmt.Errorf("read after %d bytes: %w", len(c.got), err)
 		}
 		if n == 0 {
-			if !c.halfOpen || !bytes.Equal(c.got, c.send) {
-				return fmt.Errorf("end of file after %d of %d bytes (half-open %v)", len(c.got), len(c.send), c.halfOpen)
+			if !c.halfOpen || !bytes.Equal(c.got, c.expect) {
+				return fmt.Errorf("end of file after %d of %d bytes (half-open %v)", len(c.got), len(c.expect), c.halfOpen)
 			}
 			c.done = true
 			return k.Close(c.fd)
 		}
 		c.got = append(c.got, buf[:n]...)
-		if len(c.got) > len(c.send) || !bytes.Equal(c.got, c.send[:len(c.got)]) {
-			return fmt.Errorf("echo differs at or before byte %d", len(c.got))
+		if len(c.got) > len(c.expect) || !bytes.Equal(c.got, c.expect[:len(c.got)]) {
+			return fmt.Errorf("reply differs at or before byte %d", len(c.got))
 		}
 	}
-	if !c.halfOpen && len(c.got) == len(c.send) {
+	if !c.halfOpen && len(c.got) == len(c.expect) {
 		c.done = true
 		return k.Close(c.fd)
 	}
 	return nil
 }
 
+// workload makes connection i's request bytes and the reply the server
+// must send.
+type workload func(rng *rand.Rand, i int) (send, expect []byte)
+
+// echoWork is random bytes, answered by themselves.
+func echoWork(rng *rand.Rand, _ int) ([]byte, []byte) {
+	b := make([]byte, 1+rng.Intn(12000))
+	rng.Read(b)
+	return b, b
+}
+
 // runSeed runs one seeded simulation of srv and returns the kernel (for
 // its trace) and the first problem found.
 func runSeed(seed int64, srv echoServer) (*sim.Kernel, error) {
+	return runSeedWork(seed, srv, echoWork)
+}
+
+func runSeedWork(seed int64, srv echoServer, work workload) (*sim.Kernel, error) {
 	k := sim.New(seedConfig(seed))
 	addr, err := srv.start(k)
 	if err != nil {
 		return k, err
 	}
 	done := make(chan error, 1)
-	go func() { done <- runClients(k, addr, seed) }()
+	go func() { done <- runClients(k, addr, seed, work) }()
 	select {
 	case err = <-done:
 	case <-time.After(20 * time.Second):
@@ -394,7 +409,7 @@ func TestReactorFreeRunning(t *testing.T) {
 			fail := make(chan error, 4)
 			for i := range 4 {
 				wg.Go(func() {
-					if err := runClients(k, ln.Addr().String(), int64(100+i)); err != nil {
+					if err := runClients(k, ln.Addr().String(), int64(100+i), echoWork); err != nil {
 						fail <- err
 					}
 				})
