@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eventpoll/eventpoll"
 	"golang.org/x/sys/unix"
 )
 
@@ -232,6 +233,8 @@ func TestShutdownFlushesQueuedOutput(t *testing.T) {
 		t.Run(m.String(), func(t *testing.T) {
 			queued := make(chan int, 4)
 			h := &funcHandler{open: func(c *Conn) {
+				// A small send buffer keeps most of the output queued here.
+				eventpoll.Host().SetBuffers(c.Fd(), 0, 32<<10)
 				p := make([]byte, total)
 				for i := range p {
 					p[i] = pattern(i)
