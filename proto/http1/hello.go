@@ -17,11 +17,8 @@ func serveHello(w *ResponseWriter, r *Request) {
 		w.WriteString(helloWorld)
 	case "/json":
 		w.Header().Set("Content-Type", "application/json")
-		w.body = appendJSONMessage(w.body, helloWorld)
-		w.WriteHeader(200)
-		if w.head {
-			w.headLen, w.body = len(w.body), w.body[:0]
-		}
+		var buf [64]byte
+		w.Write(appendJSONMessage(buf[:0], helloWorld))
 	default:
 		w.WriteHeader(404)
 		w.WriteString("404 page not found\n")

@@ -3,6 +3,7 @@ package http1
 import (
 	"net/http"
 	"strconv"
+	"sync"
 )
 
 // ResponseHeader holds the header fields a handler sets on its response.
@@ -67,8 +68,9 @@ type ResponseWriter struct {
 	s           *Session
 	header      ResponseHeader
 	status      int
-	body        []byte
-	wroteHeader bool // the status line and header are in the output (after Flush)
+	body        []byte  // buffered body, borrowed from bodyBufs while in use
+	bodyp       *[]byte // the pool holder of body
+	wroteHeader bool    // the status line and header are in the output (after Flush)
 	chunked     bool
 	head        bool // HEAD request: no body on the wire
 	headLen     int  // bytes a HEAD handler wrote (reported as Content-Length)
@@ -99,6 +101,9 @@ func (w *ResponseWriter) Write(p []byte) (int, error) {
 		w.headLen += len(p)
 		return len(p), nil
 	}
+	if w.bodyp == nil {
+		w.borrow()
+	}
 	w.body = append(w.body, p...)
 	return len(p), nil
 }
@@ -112,6 +117,9 @@ func (w *ResponseWriter) WriteString(s string) (int, error) {
 	if w.head {
 		w.headLen += len(s)
 		return len(s), nil
+	}
+	if w.bodyp == nil {
+		w.borrow()
 	}
 	w.body = append(w.body, s...)
 	return len(s), nil
@@ -237,15 +245,32 @@ func (w *ResponseWriter) finish(out []byte) []byte {
 	return out
 }
 
+// bodyBufs lends response body buffers for the duration of one request,
+// so that idle connections hold none.
+var bodyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
+
+func (w *ResponseWriter) borrow() {
+	w.bodyp = bodyBufs.Get().(*[]byte)
+	w.body = (*w.bodyp)[:0]
+}
+
+// release gives the body buffer back (a very large one is dropped).
+func (w *ResponseWriter) release() {
+	if w.bodyp != nil {
+		if cap(w.body) <= 1<<20 {
+			*w.bodyp = w.body[:0]
+			bodyBufs.Put(w.bodyp)
+		}
+		w.bodyp, w.body = nil, nil
+	}
+}
+
 // reset prepares w for the next request.
 func (w *ResponseWriter) reset() {
 	clear(w.header.fields)
 	w.header.fields = w.header.fields[:0]
 	w.status = 0
-	if cap(w.body) > 64<<10 {
-		w.body = nil // do not keep a large body buffer per idle connection
-	}
-	w.body = w.body[:0]
+	w.release()
 	w.wroteHeader, w.chunked, w.head, w.close, w.keepAlive10 = false, false, false, false, false
 	w.headLen = 0
 }

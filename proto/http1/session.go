@@ -22,12 +22,13 @@ type Session struct {
 	w   ResponseWriter
 
 	// State of the request being parsed, as offsets from its start.
-	scan       int  // start of the next header line to look at
-	hdrEnd     int  // end of the header block; 0 while it is incomplete
-	chunkOff   int  // next chunk-size line or trailer line
-	chunksDone bool // the last chunk was seen; trailers follow
-	trailerAt  int  // where the trailers start
-	body       []byte
+	scan       int     // start of the next header line to look at
+	hdrEnd     int     // end of the header block; 0 while it is incomplete
+	chunkOff   int     // next chunk-size line or trailer line
+	chunksDone bool    // the last chunk was seen; trailers follow
+	trailerAt  int     // where the trailers start
+	body       []byte  // decoded chunked body, borrowed from bodyBufs
+	bodyp      *[]byte // the pool holder of body
 	sent100    bool
 	closed     bool
 
@@ -57,10 +58,13 @@ func (s *Session) Reset() {
 func (s *Session) resetRequest() {
 	s.scan, s.hdrEnd, s.chunkOff, s.trailerAt = 0, 0, 0, 0
 	s.chunksDone, s.sent100 = false, false
-	if cap(s.body) > 64<<10 {
-		s.body = nil
+	if s.bodyp != nil {
+		if cap(s.body) <= 1<<20 {
+			*s.bodyp = s.body[:0]
+			bodyBufs.Put(s.bodyp)
+		}
+		s.bodyp, s.body = nil, nil
 	}
-	s.body = s.body[:0]
 }
 
 func (s *Session) now() time.Time {
@@ -187,6 +191,10 @@ func (s *Session) step(b []byte) (int, *httpError) {
 		if b[dataEnd] != '\r' || b[dataEnd+1] != '\n' {
 			return 0, errBadChunk
 		}
+		if s.bodyp == nil {
+			s.bodyp = bodyBufs.Get().(*[]byte)
+			s.body = (*s.bodyp)[:0]
+		}
 		s.body = append(s.body, b[next:dataEnd]...)
 		s.chunkOff = dataEnd + 2
 	}
@@ -270,6 +278,7 @@ func (s *Session) serve(b []byte) (closeAfter bool) {
 	}
 	clear(r.Header.fields)
 	*r = Request{Header: r.Header}
+	w.release()
 	s.resetRequest()
 	return closeAfter
 }

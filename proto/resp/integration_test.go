@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os/exec"
 	"strings"
@@ -305,5 +306,31 @@ func TestRedisBenchmark(t *testing.T) {
 		if !found {
 			t.Errorf("test %s did not complete", name)
 		}
+	}
+}
+
+func TestSplitWritesOverTCP(t *testing.T) {
+	addr, _ := startServer(t, resp.Config{})
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.(*net.TCPConn).SetNoDelay(true)
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	in := string(resp.AppendCommand(nil, "SET", "k", strings.Repeat("v", 300))) + "GET k\r\n" + string(resp.AppendCommand(nil, "STRLEN", "k"))
+	// One byte per write, so the server sees the commands in many pieces.
+	go func() {
+		for i := 0; i < len(in); i++ {
+			c.Write([]byte{in[i]})
+			if i%50 == 0 {
+				time.Sleep(time.Millisecond)
+			}
+		}
+	}()
+	want := "+OK\r\n$300\r\n" + strings.Repeat("v", 300) + "\r\n:300\r\n"
+	got := make([]byte, len(want))
+	if _, err := io.ReadFull(c, got); err != nil || string(got) != want {
+		t.Fatalf("got %q, %v", got, err)
 	}
 }

@@ -142,7 +142,7 @@ func (p *parser) fail(msg string) (parseStatus, int) {
 // reset forgets any partial command.
 func (p *parser) reset() {
 	p.active = false
-	if cap(p.spans) > 1024 {
+	if cap(p.spans) > 256 {
 		p.spans, p.args = nil, nil // do not keep a huge command's scratch
 	}
 	if cap(p.inline) > 4096 {
