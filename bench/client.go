@@ -27,6 +27,7 @@ func runClient(args []string) error {
 	fs.IntVar(&cfg.Depth, "depth", 1, "requests in flight per connection")
 	fs.IntVar(&cfg.Size, "size", 64, "payload bytes")
 	fs.DurationVar(&cfg.Duration, "duration", 3*time.Second, "run time")
+	fs.DurationVar(&cfg.Drain, "drain", 2*time.Second, "wait for in-flight replies after the run")
 	fs.StringVar(&cfg.Engine, "engine", "eventpoll", "load engine: eventpoll or net")
 	if err := fs.Parse(args); err != nil {
 		return err

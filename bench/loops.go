@@ -56,6 +56,7 @@ func runLoops(args []string) error {
 	depth := fs.Int("depth", 16, "pipeline depth")
 	size := fs.Int("size", 64, "payload bytes")
 	out := fs.String("out", "", "write the Markdown report to this file too")
+	plotFile := fs.String("plot", "", "render msgs/s against loops to this .svg or .png file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -122,12 +123,14 @@ func runLoops(args []string) error {
 	fmt.Fprintln(&b, "| server | loops | server CPUs | msgs/s (median) | [min–max] | speedup vs 1 loop | efficiency | p99 µs | server CPU µs/msg | client CPU % | errors |")
 	fmt.Fprintln(&b, "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 	base := map[string]float64{}
+	var plotted []loopsPoint
 	for _, p := range points {
 		if p.a == nil || len(p.a.msgs) == 0 {
 			fmt.Fprintf(&b, "| %s | %d | %s | failed | | | | | | | |\n", p.impl, p.loops, p.cpus)
 			continue
 		}
 		m, lo, hi := stats(p.a.msgs)
+		plotted = append(plotted, loopsPoint{p.impl, p.loops, m})
 		if p.loops == 1 {
 			base[p.impl] = m
 		}
@@ -140,6 +143,11 @@ func runLoops(args []string) error {
 			p.impl, p.loops, p.cpus, m, lo, hi, sp, eff, med(p.a.p99), med(p.a.usPerMsg), med(p.a.cliCPU), p.a.errors)
 	}
 	fmt.Print(b.String())
+	if *plotFile != "" {
+		if err := plotLoops(plotted, fmt.Sprintf("Echo throughput against event loops (%s)", c), *plotFile); err != nil {
+			return fmt.Errorf("plot: %w", err)
+		}
+	}
 	if *out != "" {
 		return os.WriteFile(*out, []byte(b.String()), 0o644)
 	}

@@ -39,7 +39,13 @@ type sample struct {
 	// verified messages.
 	ServerCPUSeconds float64 `json:"server_cpu_seconds"`
 	ServerUsPerMsg   float64 `json:"server_cpu_us_per_msg"`
-	Err              string  `json:"err,omitempty"`
+	// ServerAllocsPerMsg is the Go server's heap allocations over the run
+	// divided by the messages (connection setup included; -1: unknown).
+	ServerAllocsPerMsg float64 `json:"server_allocs_per_msg"`
+	// ServerRunqWaitSeconds is how long the server's threads were runnable
+	// but waiting for a CPU during the run (taken by other processes).
+	ServerRunqWaitSeconds float64 `json:"server_runq_wait_seconds"`
+	Err                   string  `json:"err,omitempty"`
 }
 
 // harness holds what every run of the matrix shares.
@@ -121,7 +127,9 @@ func (h *harness) setup(jsonPath string) (func(), error) {
 
 // runOne times impl s on cell c once.
 func (h *harness) runOne(s *server, c cell, rep, loops int) sample {
-	sm := sample{Impl: s.impl.Name, Cell: c, Rep: rep, Loops: loops}
+	sm := sample{Impl: s.impl.Name, Cell: c, Rep: rep, Loops: loops, ServerAllocsPerMsg: -1}
+	a0, aok := s.allocs()
+	w0, _ := procRunqWait(s.pid())
 	cpu0, err := procCPU(s.pid())
 	if err == nil {
 		var r *clientResult
@@ -134,8 +142,14 @@ func (h *harness) runOne(s *server, c cell, rep, loops int) sample {
 			err = cerr
 		}
 		sm.ServerCPUSeconds = cpu1 - cpu0
+		if w1, err := procRunqWait(s.pid()); err == nil {
+			sm.ServerRunqWaitSeconds = max(w1-w0, 0)
+		}
 		if sm.Msgs > 0 {
 			sm.ServerUsPerMsg = sm.ServerCPUSeconds / float64(sm.Msgs) * 1e6
+			if a1, ok := s.allocs(); ok && aok {
+				sm.ServerAllocsPerMsg = float64(a1-a0) / float64(sm.Msgs)
+			}
 		}
 	}
 	if err != nil {
@@ -154,7 +168,7 @@ func runMatrix(args []string) error {
 	fs := flag.NewFlagSet("matrix", flag.ContinueOnError)
 	var h harness
 	jsonPath := h.commonFlags(fs)
-	implsFlag := fs.String("impls", "c,net,netpoll,eventpoll:epoll:et:1,eventpoll:epoll:lt:1,eventpoll:epoll:et:2,eventpoll:poll:et:1,eventpoll:select:et:1",
+	implsFlag := fs.String("impls", "c,net,netpoll,eventpoll:epoll:et:1,eventpoll:epoll:lt:1,eventpoll:epoll:et:2,eventpoll:poll:lt:1,eventpoll:select:lt:1",
 		"servers to compare (see parseImpl)")
 	connsFlag := fs.String("conns", "100,1000,10000", "connection counts")
 	depthFlag := fs.String("depth", "1,16", "pipeline depths")

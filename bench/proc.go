@@ -64,3 +64,30 @@ func selfCPU() float64 {
 	tv := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
 	return tv(ru.Utime) + tv(ru.Stime)
 }
+
+// procRunqWait returns the seconds the threads of process pid have spent
+// runnable but waiting for a CPU (schedstat's second field, summed over
+// the threads still alive). On a shared machine it shows how much of a run
+// a server lost to other processes.
+func procRunqWait(pid int) (float64, error) {
+	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	if err != nil {
+		return 0, err
+	}
+	var ns uint64
+	for _, t := range tasks {
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/schedstat", pid, t.Name()))
+		if err != nil {
+			continue // the thread exited
+		}
+		f := strings.Fields(string(data))
+		if len(f) < 2 {
+			continue
+		}
+		v, err := strconv.ParseUint(f[1], 10, 64)
+		if err == nil {
+			ns += v
+		}
+	}
+	return float64(ns) / 1e9, nil
+}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -74,6 +75,8 @@ type server struct {
 	log  bytes.Buffer
 	// exited is closed when the process has exited.
 	exited chan struct{}
+	// statsFile is where a Go server reports its allocations ("" for C).
+	statsFile string
 }
 
 // taskset prefixes args with "taskset -c cpus" when cpus is set.
@@ -101,7 +104,18 @@ func startServer(im impl, cpus string) (*server, error) {
 		return nil, err
 	}
 	args := taskset(cpus, im.Args(addr))
-	s := &server{impl: im, addr: addr, cmd: exec.Command(args[0], args[1:]...)}
+	s := &server{impl: im, addr: addr}
+	if args[len(args)-2] == "--addr" && slices.Contains(args, "server") {
+		f, err := os.CreateTemp("", "bench-stats")
+		if err != nil {
+			return nil, err
+		}
+		f.Close()
+		os.Remove(f.Name())
+		s.statsFile = f.Name()
+		args = append(args, "--stats-file", s.statsFile)
+	}
+	s.cmd = exec.Command(args[0], args[1:]...)
 	s.cmd.Stdout = &s.log
 	s.cmd.Stderr = &s.log
 	if err := s.cmd.Start(); err != nil {
@@ -132,6 +146,31 @@ func startServer(im impl, cpus string) (*server, error) {
 
 func (s *server) pid() int { return s.cmd.Process.Pid }
 
+// allocs asks a Go server for its heap allocation count (ok false for the
+// C server or when it does not answer within a second).
+func (s *server) allocs() (n uint64, ok bool) {
+	if s.statsFile == "" {
+		return 0, false
+	}
+	read := func() (seq, allocs uint64) {
+		data, err := os.ReadFile(s.statsFile)
+		if err == nil {
+			fmt.Sscan(string(data), &seq, &allocs)
+		}
+		return seq, allocs
+	}
+	seq0, _ := read()
+	if s.cmd.Process.Signal(syscall.SIGUSR1) != nil {
+		return 0, false
+	}
+	for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
+		if seq, a := read(); seq > seq0 {
+			return a, true
+		}
+	}
+	return 0, false
+}
+
 func (s *server) alive() bool {
 	select {
 	case <-s.exited:
@@ -142,6 +181,9 @@ func (s *server) alive() bool {
 }
 
 func (s *server) stop() {
+	if s.statsFile != "" {
+		defer os.Remove(s.statsFile)
+	}
 	s.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-s.exited:

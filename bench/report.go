@@ -56,9 +56,9 @@ func loadAvg() string {
 }
 
 type agg struct {
-	msgs, mb, p50, p99, usPerMsg, srvCPU, cliCPU []float64
-	errors                                       int64
-	failed                                       []string
+	msgs, mb, p50, p99, usPerMsg, srvCPU, cliCPU, allocs, srvWait []float64
+	errors                                                        int64
+	failed                                                        []string
 }
 
 func aggregate(samples []sample) map[string]map[cell]*agg {
@@ -82,8 +82,12 @@ func aggregate(samples []sample) map[string]map[cell]*agg {
 		a.p50 = append(a.p50, s.Latency.P50)
 		a.p99 = append(a.p99, s.Latency.P99)
 		a.usPerMsg = append(a.usPerMsg, s.ServerUsPerMsg)
+		if s.ServerAllocsPerMsg >= 0 {
+			a.allocs = append(a.allocs, s.ServerAllocsPerMsg)
+		}
 		if s.Seconds > 0 {
 			a.srvCPU = append(a.srvCPU, 100*s.ServerCPUSeconds/s.Seconds)
+			a.srvWait = append(a.srvWait, 100*s.ServerRunqWaitSeconds/s.Seconds)
 			a.cliCPU = append(a.cliCPU, 100*s.ClientCPUSeconds/s.Seconds)
 		}
 	}
@@ -100,8 +104,8 @@ func matrixReport(cells []cell, impls []impl, samples []sample, idle []idleResul
 	data := aggregate(samples)
 	for _, c := range cells {
 		fmt.Fprintf(&b, "#### %s\n\n", c)
-		fmt.Fprintln(&b, "| server | msgs/s (median) | [min–max] | MB/s | p50 µs | p99 µs | server CPU µs/msg | server CPU % | client CPU % | vs C | errors |")
-		fmt.Fprintln(&b, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+		fmt.Fprintln(&b, "| server | msgs/s (median) | [min–max] | MB/s | p50 µs | p99 µs | server CPU µs/msg | server allocs/msg | server CPU % | server waited for CPU % | client CPU % | vs C | errors |")
+		fmt.Fprintln(&b, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 		var cMed float64
 		if a := data["c"][c]; a != nil {
 			cMed = med(a.msgs)
@@ -112,7 +116,7 @@ func matrixReport(cells []cell, impls []impl, samples []sample, idle []idleResul
 				continue
 			}
 			if len(a.msgs) == 0 {
-				fmt.Fprintf(&b, "| %s | failed: %s | | | | | | | | | |\n", im.Name, firstLine(a.failed))
+				fmt.Fprintf(&b, "| %s | failed: %s | | | | | | | | | | | |\n", im.Name, firstLine(a.failed))
 				continue
 			}
 			m, lo, hi := stats(a.msgs)
@@ -120,8 +124,12 @@ func matrixReport(cells []cell, impls []impl, samples []sample, idle []idleResul
 			if cMed > 0 {
 				vs = fmt.Sprintf("%.2fx", m/cMed)
 			}
-			fmt.Fprintf(&b, "| %s | %.0f | [%.0f–%.0f] | %.1f | %.0f | %.0f | %.2f | %.0f | %.0f | %s | %d |\n",
-				im.Name, m, lo, hi, med(a.mb), med(a.p50), med(a.p99), med(a.usPerMsg), med(a.srvCPU), med(a.cliCPU), vs, a.errors)
+			allocs := "n/a"
+			if len(a.allocs) > 0 {
+				allocs = fmt.Sprintf("%.3f", med(a.allocs))
+			}
+			fmt.Fprintf(&b, "| %s | %.0f | [%.0f–%.0f] | %.1f | %.0f | %.0f | %.2f | %s | %.0f | %.0f | %.0f | %s | %d |\n",
+				im.Name, m, lo, hi, med(a.mb), med(a.p50), med(a.p99), med(a.usPerMsg), allocs, med(a.srvCPU), med(a.srvWait), med(a.cliCPU), vs, a.errors)
 		}
 		fmt.Fprintln(&b)
 	}

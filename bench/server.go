@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/metrics"
 	"syscall"
 	"time"
 
@@ -22,6 +23,8 @@ type serverConfig struct {
 	Backend string // eventpoll: "epoll", "poll", "select"
 	Trigger string // eventpoll: "et" or "lt"
 	Loops   int    // eventpoll and netpoll: event loops (0: one per CPU)
+	// StatsFile, if set, receives the heap allocation count on SIGUSR1.
+	StatsFile string
 }
 
 // runServer is the "server" subcommand: it serves echo until SIGTERM/SIGINT.
@@ -33,6 +36,7 @@ func runServer(args []string) error {
 	fs.StringVar(&cfg.Backend, "backend", "epoll", "eventpoll backend")
 	fs.StringVar(&cfg.Trigger, "trigger", "et", "eventpoll trigger mode: et or lt")
 	fs.IntVar(&cfg.Loops, "loops", 1, "event loops (eventpoll, netpoll; 0: GOMAXPROCS)")
+	fs.StringVar(&cfg.StatsFile, "stats-file", "", "on SIGUSR1, write \"SEQ ALLOCS\" (heap objects allocated so far) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -41,6 +45,9 @@ func runServer(args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
+	if cfg.StatsFile != "" {
+		go serveStats(ctx, cfg.StatsFile)
+	}
 	switch cfg.Impl {
 	case "net":
 		return serveNet(ctx, cfg)
@@ -135,5 +142,28 @@ func serveNetpoll(ctx context.Context, cfg serverConfig) error {
 		sctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		return loop.Shutdown(sctx)
+	}
+}
+
+// serveStats writes "SEQ ALLOCS" to file on each SIGUSR1: a sequence number
+// and the heap objects allocated since the process started, so the harness
+// can count allocations per echoed message.
+func serveStats(ctx context.Context, file string) {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGUSR1)
+	defer signal.Stop(ch)
+	sample := []metrics.Sample{{Name: "/gc/heap/allocs:objects"}}
+	for seq := 1; ; seq++ {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ch:
+		}
+		metrics.Read(sample)
+		tmp := file + ".tmp"
+		line := fmt.Sprintf("%d %d\n", seq, sample[0].Value.Uint64())
+		if os.WriteFile(tmp, []byte(line), 0o644) == nil {
+			os.Rename(tmp, file)
+		}
 	}
 }
