@@ -436,3 +436,59 @@ func (h *countingEcho) settledCount() bool {
 	defer h.mu.Unlock()
 	return h.opened > 0 && h.opened == h.closed
 }
+
+// TestReactorIdleTimeoutVirtual: the reactor's idle timeout runs on the
+// kernel's clock, so on the virtual clock a 30 s timeout takes no real
+// time and fires exactly on time.
+func TestReactorIdleTimeoutVirtual(t *testing.T) {
+	k := sim.New(sim.Config{Deterministic: true, Seed: 1, Trace: true})
+	h := &countingEcho{}
+	srv := &reactor.Server{Handler: h, Loops: 1, Kernel: k, IdleTimeout: 30 * time.Second}
+	ln, err := srv.Listen("tcp", "127.0.0.1:0")
+	must(t, err, "Listen")
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ServeListener(context.Background(), ln) }()
+	addr := ln.Addr().String()
+	must(t, waitUntil(func() bool { return k.Idle() && listenerWatched(k, addr) }), "settle")
+	realStart := time.Now()
+	done := make(chan error, 1)
+	var closedAfter time.Duration
+	go func() {
+		p, err := k.NewPoller("")
+		if err != nil {
+			done <- err
+			return
+		}
+		defer p.Close()
+		fd, _ := k.Connect("tcp", addr)
+		p.Add(fd, ep.Readable|ep.ReadHangup, 1)
+		start := k.Now()
+		evs := make([]ep.Event, 2)
+		buf := make([]byte, 16)
+		for {
+			n, err := p.Wait(evs, time.Minute)
+			if err != nil || n == 0 {
+				done <- fmt.Errorf("no close within a minute of virtual time (%v)", err)
+				return
+			}
+			if m, err := k.Read(fd, buf); m == 0 && err == nil {
+				closedAfter = k.Now().Sub(start)
+				done <- k.Close(fd)
+				return
+			}
+		}
+	}()
+	must(t, <-done, "client")
+	if closedAfter < 30*time.Second || closedAfter > 31*time.Second {
+		t.Fatalf("idle connection closed after %v of virtual time, want 30 s", closedAfter)
+	}
+	if el := time.Since(realStart); el > 5*time.Second {
+		t.Fatalf("took %v of real time", el)
+	}
+	srv.Close()
+	<-errc
+	if n := k.OpenFDs(); n != 0 {
+		t.Fatalf("%d descriptors open after Close", n)
+	}
+	t.Logf("closed after %v of virtual time, %v of real time", closedAfter, time.Since(realStart).Round(time.Millisecond))
+}
