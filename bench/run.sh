@@ -14,8 +14,10 @@ cmd="${1:-}"
 [ $# -gt 0 ] && shift
 case "$cmd" in
 build)
-	go build -o bin/bench .
-	${CC:-cc} -O2 -Wall -o bin/cecho cserver/echo.c
+	# Static binaries, so bin/ can be copied to another Linux machine and run there.
+	CGO_ENABLED=0 go build -o bin/bench .
+	${CC:-cc} -O2 -Wall -static -o bin/cecho cserver/echo.c 2>/dev/null ||
+		${CC:-cc} -O2 -Wall -o bin/cecho cserver/echo.c
 	echo "built bin/bench bin/cecho"
 	;;
 quick)
