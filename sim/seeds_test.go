@@ -146,6 +146,8 @@ type clientConn struct {
 	sent     int
 	got      []byte
 	halfOpen bool // shut down writing when all is sent, then read to EOF
+	dropOK   bool // a reset or an end of file before any reply is a drop, not an error
+	dropped  bool
 	abortAt  int  // reset after this many bytes sent (-1: never)
 	done     bool
 	aborted  bool
@@ -211,6 +213,15 @@ func runClients(k *sim.Kernel, addr string, seed int64, work workload) error {
 // step handles one event: write what the socket takes, read until EAGAIN,
 // finish the connection when the whole echo came back.
 func (c *clientConn) step(k *sim.Kernel, rng *rand.Rand, buf []byte) error {
+	err := c.step1(k, rng, buf)
+	if err != nil && c.dropOK && len(c.got) == 0 {
+		c.done, c.dropped = true, true
+		return k.Close(c.fd)
+	}
+	return err
+}
+
+func (c *clientConn) step1(k *sim.Kernel, rng *rand.Rand, buf []byte) error {
 	for c.sent < len(c.send) {
 		if c.abortAt >= 0 && c.sent >= c.abortAt {
 			c.done, c.aborted = true, true
