@@ -148,7 +148,7 @@ type clientConn struct {
 	halfOpen bool // shut down writing when all is sent, then read to EOF
 	dropOK   bool // a reset or an end of file before any reply is a drop, not an error
 	dropped  bool
-	abortAt  int  // reset after this many bytes sent (-1: never)
+	abortAt  int // reset after this many bytes sent (-1: never)
 	done     bool
 	aborted  bool
 	wrShut   bool
