@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/eventpoll/eventpoll"
 )
 
 func TestInboundLimit(t *testing.T) {
@@ -42,7 +44,10 @@ type amplifier struct {
 	writable atomic.Int32
 }
 
-func (a *amplifier) OnOpen(c *Conn) {}
+func (a *amplifier) OnOpen(c *Conn) {
+	// A small send buffer: backpressure starts early.
+	eventpoll.Host().SetBuffers(c.Fd(), 0, 32<<10)
+}
 func (a *amplifier) OnData(c *Conn) {
 	p := c.Next(-1)
 	a.read.Add(int64(len(p)))
@@ -67,16 +72,16 @@ func TestBackpressure(t *testing.T) {
 			}
 			defer c.Close()
 			c.(*net.TCPConn).SetReadBuffer(64 << 10)
-			const total = 4 << 20
+			const total = 1 << 20
 			go func() {
 				c.Write(make([]byte, total)) // blocks once the server stops reading
 			}()
 			// The client does not read: the server must stop reading once its
 			// output passes the high water mark, so what it read stays bounded
 			// by socket buffers, not by what the client sent.
-			time.Sleep(300 * time.Millisecond)
+			time.Sleep(150 * time.Millisecond)
 			r1 := a.read.Load()
-			time.Sleep(200 * time.Millisecond)
+			time.Sleep(100 * time.Millisecond)
 			r2 := a.read.Load()
 			if r2 != r1 || r2 >= total {
 				t.Fatalf("server kept reading while its output was stuck: %d then %d bytes", r1, r2)
