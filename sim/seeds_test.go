@@ -59,10 +59,11 @@ type echoServer interface {
 
 // reactorEcho is the reactor's echo server with one loop.
 type reactorEcho struct {
-	trig reactor.Trigger
-	srv  *reactor.Server
-	h    *countingEcho
-	errc chan error
+	trig  reactor.Trigger
+	loops int
+	srv   *reactor.Server
+	h     *countingEcho
+	errc  chan error
 }
 
 type countingEcho struct {
@@ -86,7 +87,7 @@ func (h *countingEcho) OnClose(*reactor.Conn, error) {
 
 func (r *reactorEcho) start(k *sim.Kernel) (string, error) {
 	r.h = &countingEcho{}
-	r.srv = &reactor.Server{Handler: r.h, Loops: 1, Kernel: k, Trigger: r.trig}
+	r.srv = &reactor.Server{Handler: r.h, Loops: max(r.loops, 1), Kernel: k, Trigger: r.trig}
 	ln, err := r.srv.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", err
@@ -325,8 +326,8 @@ func traceTail(k *sim.Kernel, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// TestSeeds drives the reactor's echo server (Loops: 1, edge-triggered for
-// even seeds, level-triggered for odd ones) on the simulated
+// TestSeeds drives the reactor's echo server (see seedServer: both trigger
+// modes, one or two loops) on the simulated
 // kernel under many seeds: each seed chooses the clients, their data, short
 // reads and writes, half-closes, resets, the delivery order and the task
 // interleaving. Nothing may be lost (every echo is checked byte for byte)
@@ -359,18 +360,23 @@ func TestSeeds(t *testing.T) {
 }
 
 // seedServer is the reactor echo server for a seed: edge-triggered for
-// even seeds, level-triggered for odd ones.
+// even seeds, level-triggered for odd ones; one loop, or two for every
+// fourth seed (the loops are tasks of the scheduler too).
 func seedServer(seed int64) *reactorEcho {
+	r := &reactorEcho{trig: reactor.Edge, loops: 1}
 	if seed%2 == 1 {
-		return &reactorEcho{trig: reactor.Level}
+		r.trig = reactor.Level
 	}
-	return &reactorEcho{trig: reactor.Edge}
+	if seed%4 == 3 {
+		r.loops = 2
+	}
+	return r
 }
 
 // TestReplay runs one seed twice and requires identical traces, and a
 // different seed to give a different one.
 func TestReplay(t *testing.T) {
-	const seed = 44 // seed%3 == 2: network delays on
+	const seed = 47 // seed%3 == 2: network delays on; seed%4 == 3: two loops
 	k1, err := runSeed(seed, seedServer(seed))
 	if err != nil {
 		t.Fatalf("seed %d: %v\n%s", seed, err, replayHint("TestReplay", seed))
