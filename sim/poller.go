@@ -132,6 +132,10 @@ func (p *Poller) Wait(events []ep.Event, timeout time.Duration) (int, error) {
 	}
 	e := p.ep
 	if p.task != nil {
+		if p.task.waiters.Add(1) > 1 {
+			panic("sim: two goroutines wait on one Poller in Deterministic mode (a Poller is one task)")
+		}
+		defer p.task.waiters.Add(-1)
 		p.task.s.runDue()
 	}
 	var deadline time.Time

@@ -46,6 +46,7 @@ type task struct {
 	pending  bool // woken while running: the next block returns at once
 	resume   chan struct{}
 	gone     bool
+	waiters  atomic.Int32 // goroutines in Wait: at most one
 }
 
 func newScheduler(k *Kernel) *scheduler { return &scheduler{k: k} }
