@@ -52,6 +52,17 @@
 // Linux. Kernel.NewPoller("") (also "epoll", "sim") returns a *Poller whose
 // Backend is "sim"; its FD can be added to another Poller.
 //
+// # Where it differs from Linux
+//
+// Buffer sizes are taken as given (Linux doubles them) and a stream socket
+// is writable while its direction has any room (no low-water mark). A
+// connect to a listener whose backlog is full waits for room instead of
+// retransmitting its SYN. Unix socket paths are names, not files: closing
+// the listener frees the path. Connect on "udp" fails with EPROTOTYPE (no
+// connected datagram sockets); a datagram to an unbound port is dropped.
+// TCP_NODELAY is recorded only (nothing is delayed by Nagle), and
+// SO_REUSEPORT groups take connections in turn rather than by hash.
+//
 // # Time and determinism
 //
 // With the zero Config the kernel runs on the real clock and goroutines run
