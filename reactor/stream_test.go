@@ -55,7 +55,7 @@ func (r *prng) fill(p []byte) {
 	}
 }
 
-// streamOne sends size random bytes in random chunk sizes over one
+// streamOne sends size random bytes in random chunk sizes over a new
 // connection, half-closes it, and checks that exactly the same bytes come
 // back followed by end of file.
 func streamOne(network, addr string, seed uint64, size int) error {
@@ -63,8 +63,13 @@ func streamOne(network, addr string, seed uint64, size int) error {
 	if err != nil {
 		return err
 	}
+	return streamConn(c, seed, size)
+}
+
+// streamConn is streamOne on an established connection, which it closes.
+func streamConn(c net.Conn, seed uint64, size int) error {
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(120 * time.Second))
+	c.SetDeadline(time.Now().Add(300 * time.Second))
 	werr := make(chan error, 1)
 	go func() {
 		data := newPRNG(seed)
@@ -108,21 +113,44 @@ func streamOne(network, addr string, seed uint64, size int) error {
 	return <-werr
 }
 
-// streamMany runs streamOne on conns connections at once.
+// streamMany opens conns connections, then runs streamConn on all of them
+// at once.
 func streamMany(t *testing.T, network, addr string, conns, size int) {
 	t.Helper()
+	cs := make([]net.Conn, conns)
 	var wg sync.WaitGroup
+	sem := make(chan struct{}, 64)
 	var failed atomic.Int32
-	for i := 0; i < conns; i++ {
+	for i := range cs {
 		wg.Add(1)
+		sem <- struct{}{}
 		go func(i int) {
 			defer wg.Done()
-			if err := streamOne(network, addr, uint64(i)*0x9e3779b97f4a7c15+11, size); err != nil {
+			defer func() { <-sem }()
+			c, err := net.DialTimeout(network, addr, 30*time.Second)
+			if err != nil {
+				if failed.Add(1) <= 5 {
+					t.Errorf("connection %d: %v", i, err)
+				}
+				return
+			}
+			cs[i] = c
+		}(i)
+	}
+	wg.Wait()
+	for i, c := range cs {
+		if c == nil {
+			continue
+		}
+		wg.Add(1)
+		go func(i int, c net.Conn) {
+			defer wg.Done()
+			if err := streamConn(c, uint64(i)*0x9e3779b97f4a7c15+11, size); err != nil {
 				if failed.Add(1) <= 5 {
 					t.Errorf("connection %d: %v", i, err)
 				}
 			}
-		}(i)
+		}(i, c)
 	}
 	wg.Wait()
 	if n := failed.Load(); n > 0 {

@@ -39,7 +39,11 @@ func (l *Loop) push(t task) error {
 	}
 	l.tasks = append(l.tasks, t)
 	l.mu.Unlock()
-	return l.p.Wake()
+	// Wake fails only when the poller is closed, and the loop closes it
+	// after running every task queued before it stopped accepting them:
+	// this one has been (or is being) handled either way.
+	l.p.Wake()
+	return nil
 }
 
 // Submit runs fn on the loop's goroutine at its next iteration. Safe from
