@@ -103,7 +103,7 @@ func serveNet(ctx context.Context, cfg serverConfig) error {
 // serveNetpoll is cloudwego/netpoll: its event loops call onRequest when a
 // connection has input; the handler copies it to the connection's writer.
 func serveNetpoll(ctx context.Context, cfg serverConfig) error {
-	if err := netpoll.SetNumLoops(cfg.Loops); err != nil {
+	if err := netpoll.Configure(netpoll.Config{PollerNum: cfg.Loops}); err != nil {
 		return err
 	}
 	ln, err := netpoll.CreateListener("tcp", cfg.Addr)
