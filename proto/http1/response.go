@@ -192,9 +192,11 @@ func (w *ResponseWriter) appendHead(out []byte, contentLength int) []byte {
 	} else if w.minor == 0 {
 		out = append(out, "Connection: keep-alive\r\n"...)
 	}
+	if w.header.Get("Transfer-Encoding") != "" {
+		w.header.Del("Transfer-Encoding") // the engine decides the framing
+	}
 	if w.chunked {
 		out = append(out, "Transfer-Encoding: chunked\r\n"...)
-		w.header.Del("Transfer-Encoding")
 	} else if contentLength >= 0 && w.header.Get("Content-Length") == "" {
 		out = append(out, "Content-Length: "...)
 		out = strconv.AppendInt(out, int64(contentLength), 10)
