@@ -106,52 +106,48 @@ func itoa(n int) string {
 // The seam should cost nothing measurable next to the system calls.
 func BenchmarkKernelSeam(b *testing.B) {
 	k := eventpoll.Host()
-	r, w, err := k.Pipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer k.Close(r)
-	defer k.Close(w)
-	sa, sb, err := k.Socketpair()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer k.Close(sa)
-	defer k.Close(sb)
 	p := []byte{1}
 	q := []byte{0}
-	run := func(name string, f func() error) {
+	// Each case gets fresh descriptors, so no case inherits another's
+	// buffer state.
+	run := func(name string, pair func() (int, int, error), f func(x, y int) error) {
 		b.Run(name, func(b *testing.B) {
+			x, y, err := pair()
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer k.Close(x)
+			defer k.Close(y)
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
-				if err := f(); err != nil {
+				if err := f(x, y); err != nil {
 					b.Fatal(err)
 				}
 			}
 		})
 	}
-	run("read/kernel", func() error {
+	run("read/kernel", k.Pipe, func(r, w int) error {
 		unix.Write(w, p)
 		_, err := k.Read(r, q)
 		return err
 	})
-	run("read/unix", func() error {
+	run("read/unix", k.Pipe, func(r, w int) error {
 		unix.Write(w, p)
 		_, err := unix.Read(r, q)
 		return err
 	})
-	run("send/kernel", func() error {
-		if _, err := k.Write(sa, p); err != nil {
+	run("send/kernel", k.Socketpair, func(a, b int) error {
+		if _, err := k.Write(a, p); err != nil {
 			return err
 		}
-		_, err := unix.Read(sb, q)
+		_, err := unix.Read(b, q)
 		return err
 	})
-	run("send/unix", func() error {
-		if _, err := unix.SendmsgN(sa, p, nil, nil, unix.MSG_NOSIGNAL); err != nil {
+	run("send/unix", k.Socketpair, func(a, b int) error {
+		if _, err := unix.SendmsgN(a, p, nil, nil, unix.MSG_NOSIGNAL); err != nil {
 			return err
 		}
-		_, err := unix.Read(sb, q)
+		_, err := unix.Read(b, q)
 		return err
 	})
 }
