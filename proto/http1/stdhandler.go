@@ -89,8 +89,11 @@ type stdWriter struct {
 	wroteHeader bool
 }
 
+// Header returns the response header map.
 func (sw *stdWriter) Header() http.Header { return sw.header }
 
+// WriteHeader copies the header to the engine's response and sets the
+// status; 1xx codes are ignored.
 func (sw *stdWriter) WriteHeader(code int) {
 	if sw.wroteHeader || code < 100 || code > 999 {
 		return
@@ -107,6 +110,7 @@ func (sw *stdWriter) WriteHeader(code int) {
 	sw.w.WriteHeader(code)
 }
 
+// Write appends to the body, sniffing a Content-Type on the first write.
 func (sw *stdWriter) Write(p []byte) (int, error) {
 	if !sw.wroteHeader {
 		if _, ok := sw.header["Content-Type"]; !ok && len(p) > 0 && sw.header.Get("Transfer-Encoding") == "" {
@@ -117,6 +121,7 @@ func (sw *stdWriter) Write(p []byte) (int, error) {
 	return sw.w.Write(p)
 }
 
+// Flush sends what was written so far, switching to chunked coding.
 func (sw *stdWriter) Flush() {
 	if !sw.wroteHeader {
 		sw.WriteHeader(http.StatusOK)

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -332,5 +333,38 @@ func TestSplitWritesOverTCP(t *testing.T) {
 	got := make([]byte, len(want))
 	if _, err := io.ReadFull(c, got); err != nil || string(got) != want {
 		t.Fatalf("got %q, %v", got, err)
+	}
+}
+
+// TestReactorInboundLimit: a transport buffer smaller than the session's
+// limits closes the connection (the reactor's ErrInboundLimit) without
+// disturbing the server.
+func TestReactorInboundLimit(t *testing.T) {
+	h := resp.NewHandler(resp.Config{SweepInterval: -1})
+	defer h.Close()
+	s := &reactor.Server{Handler: h, Loops: 1, MaxInbound: 64 << 10}
+	ln, err := s.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go s.ServeListener(context.Background(), ln)
+	defer s.Close()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	// A 1 MiB bulk string is within the session's limits but not the reactor's.
+	fmt.Fprintf(c, "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$%d\r\n", 1<<20)
+	c.Write(make([]byte, 200<<10))
+	if _, err := io.Copy(io.Discard, c); err != nil && !errors.Is(err, syscall.ECONNRESET) {
+		t.Fatalf("read: %v", err)
+	}
+	// The server still serves others.
+	rdb := redis.NewClient(&redis.Options{Addr: ln.Addr().String()})
+	defer rdb.Close()
+	if v, err := rdb.Ping(context.Background()).Result(); err != nil || v != "PONG" {
+		t.Fatalf("PING after limit: %q %v", v, err)
 	}
 }
