@@ -63,41 +63,43 @@ const (
 
 // config is a Server's settings with the defaults applied.
 type config struct {
-	loops     int
-	backend   string
-	edge      bool
-	accept    AcceptPolicy
-	k         eventpoll.Kernel
-	readBuf   int
-	budget    int
-	high, low int
-	maxIn     int
-	maxOut    int
-	idle      time.Duration
-	linger    time.Duration
-	log       *slog.Logger
-	handler   Handler
-	packet    PacketHandler
+	loops       int
+	backend     string
+	edge        bool
+	untilEAGAIN bool
+	accept      AcceptPolicy
+	k           eventpoll.Kernel
+	readBuf     int
+	budget      int
+	high, low   int
+	maxIn       int
+	maxOut      int
+	idle        time.Duration
+	linger      time.Duration
+	log         *slog.Logger
+	handler     Handler
+	packet      PacketHandler
 }
 
 func (s *Server) config() config {
 	c := config{
-		loops:   s.Loops,
-		backend: s.Backend,
-		edge:    s.Trigger != Level,
-		accept:  s.Accept,
-		k:       s.Kernel,
-		readBuf: s.ReadBufferSize,
-		budget:  s.ReadBudget,
-		high:    s.WriteHighWater,
-		low:     s.WriteLowWater,
-		maxIn:   s.MaxInbound,
-		maxOut:  s.MaxOutbound,
-		idle:    s.IdleTimeout,
-		linger:  s.LingerTimeout,
-		log:     s.Logger,
-		handler: s.Handler,
-		packet:  s.PacketHandler,
+		loops:       s.Loops,
+		backend:     s.Backend,
+		edge:        s.Trigger != Level,
+		untilEAGAIN: s.ReadUntilEAGAIN,
+		accept:      s.Accept,
+		k:           s.Kernel,
+		readBuf:     s.ReadBufferSize,
+		budget:      s.ReadBudget,
+		high:        s.WriteHighWater,
+		low:         s.WriteLowWater,
+		maxIn:       s.MaxInbound,
+		maxOut:      s.MaxOutbound,
+		idle:        s.IdleTimeout,
+		linger:      s.LingerTimeout,
+		log:         s.Logger,
+		handler:     s.Handler,
+		packet:      s.PacketHandler,
 	}
 	if c.loops <= 0 {
 		c.loops = runtime.GOMAXPROCS(0)

@@ -71,7 +71,7 @@ func newLoop(s *Server, id int) (*Loop, error) {
 		k:       cfg.k,
 		p:       p,
 		edge:    cfg.edge,
-		drain:   cfg.edge && p.Backend() != "epoll",
+		drain:   cfg.edge && (cfg.untilEAGAIN || p.Backend() != "epoll"),
 		events:  make([]eventpoll.Event, 256),
 		buf:     make([]byte, cfg.readBuf),
 		reserve: -1,

@@ -70,6 +70,12 @@ type Server struct {
 	// that a flooding peer cannot starve the others; 0 means
 	// DefaultReadBudget (256 KiB).
 	ReadBudget int
+	// ReadUntilEAGAIN makes edge-triggered loops read until a read fails
+	// with EAGAIN even after a short read (the seeds' discipline, and what
+	// backends that emulate edge triggering always get). On epoll a short
+	// read already means the socket was drained, so by default the loop
+	// stops there and saves one read per wake-up.
+	ReadUntilEAGAIN bool
 	// WriteHighWater: a connection with more queued output stops being read
 	// until the output drains to WriteLowWater. 0 means 4 MiB and 1 MiB.
 	WriteHighWater, WriteLowWater int

@@ -203,6 +203,12 @@ func TestStreamEcho(t *testing.T) {
 	}
 }
 
+func TestStreamEchoUntilEAGAIN(t *testing.T) {
+	s := &Server{Handler: &echoHandler{}, Loops: 2, ReadUntilEAGAIN: true, ReadBufferSize: 512}
+	addr, _ := serve(t, s, "tcp", "127.0.0.1:0")
+	streamMany(t, "tcp", addr.String(), 50, 64<<10)
+}
+
 func TestStreamEchoDefaults(t *testing.T) {
 	s := &Server{Handler: &echoHandler{}}
 	addr, _ := serve(t, s, "tcp", "127.0.0.1:0")
