@@ -40,6 +40,11 @@ type sock struct {
 	closed  bool // the file is released (orphan)
 	nodelay bool
 
+	// AF_UNIX: the sizes of the writes queued in rbuf (its skbs); the
+	// writer is woken each time one is fully consumed (sock_wfree ->
+	// unix_write_space).
+	segs []int
+
 	// With Config.MaxDelay: bytes on their way to this socket, and when the
 	// last segment toward it arrives (later ones arrive after it).
 	inflight int
@@ -213,8 +218,13 @@ func (s *sock) read(p []byte) (int, error) {
 		was := peer != nil && peer.writableLocked()
 		n := s.rbuf.read(p)
 		now := peer != nil && peer.writableLocked()
+		// AF_UNIX wakes the writer whenever one of its writes is consumed
+		// whole and it polls writable (unix_write_space); TCP when it
+		// becomes writable.
+		freed := !s.tcp && s.consumeSegsLocked(n) && peer != nil &&
+			(peer.sndShut || peer.state == sockClosed || peer.freeLocked() > 0)
 		s.mu.Unlock()
-		if !was && now {
+		if (now && !was) || freed {
 			peer.wq.wake(ep.Writable)
 		}
 		return n, nil
@@ -239,7 +249,9 @@ func (s *sock) writev(bufs [][]byte) (int, error) {
 		total += len(b)
 	}
 	s.mu.Lock()
-	if s.err != 0 {
+	if s.err != 0 && s.tcp {
+		// tcp_sendmsg reports a pending error first; unix_stream_sendmsg
+		// does not look at it.
 		err := s.err
 		s.err = 0
 		s.mu.Unlock()
@@ -295,9 +307,32 @@ func (s *sock) writev(bufs [][]byte) (int, error) {
 		return n, nil
 	}
 	n := peer.rbuf.writev(bufs, free)
+	if !s.tcp {
+		peer.segs = append(peer.segs, n)
+	}
 	s.mu.Unlock()
 	peer.wq.wake(ep.Readable)
 	return n, nil
+}
+
+// consumeSegsLocked accounts n bytes read against the queued writes and
+// reports whether at least one was consumed whole.
+func (s *sock) consumeSegsLocked(n int) bool {
+	freed := false
+	for n > 0 && len(s.segs) > 0 {
+		if s.segs[0] <= n {
+			n -= s.segs[0]
+			s.segs = s.segs[1:]
+			freed = true
+		} else {
+			s.segs[0] -= n
+			n = 0
+		}
+	}
+	if len(s.segs) == 0 {
+		s.segs = nil
+	}
+	return freed
 }
 
 // resetLocked puts s in the state a received RST leaves: error ECONNRESET,
@@ -336,7 +371,8 @@ func (s *sock) shutdown(how int) error {
 	}
 	after := func() {}
 	if how == unix.SHUT_WR || how == unix.SHUT_RDWR {
-		if !s.sndShut && peer != nil {
+		// TCP sends one FIN; unix_shutdown wakes the peer every time.
+		if peer != nil && (!s.tcp || !s.sndShut) {
 			after = s.k.sendFinLocked(peer, false)
 		}
 		s.sndShut = true
@@ -375,6 +411,11 @@ func (s *sock) close(abort bool) {
 	if s.tcp && (abort || s.rbuf.len() > 0) {
 		after = s.k.sendResetLocked(peer)
 	} else if !s.tcp || !s.sndShut {
+		if !s.tcp && s.rbuf.len() > 0 {
+			// unix_release_sock: unread data makes the peer's error
+			// ECONNRESET.
+			peer.err = unix.ECONNRESET
+		}
 		after = s.k.sendFinLocked(peer, !s.tcp)
 	} else {
 		after = func() {}
