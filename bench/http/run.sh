@@ -4,7 +4,10 @@
 # with pipelining (DEPTH requests per write). Prints a Markdown table of
 # requests per second; a run with socket errors or non-2xx is marked.
 #
-#   D=5s C=64 T=2 DEPTH=16 ./run.sh
+#   D=5s C=64 T=2 DEPTH=16 REPS=3 ./run.sh
+#
+# Each cell is the median of REPS runs; the servers take turns, so load
+# from other processes spreads over all of them.
 #
 # Needs wrk (apt-get install wrk).
 set -euo pipefail
@@ -14,6 +17,7 @@ C=${C:-64}
 T=${T:-2}
 DEPTH=${DEPTH:-16}
 LOOPS=${LOOPS:-0}
+REPS=${REPS:-3}
 out=$(mktemp -d)
 mkdir -p bin
 go build -o bin/httpbench .
@@ -48,21 +52,28 @@ run() { # port path pipelined
 	if [ "$3" = yes ]; then args=(-s "$out/pipeline.lua" "${args[@]}" -- "$DEPTH"); fi
 	local o
 	o=$(wrk "${args[@]}" 2>&1)
-	local rps
-	rps=$(echo "$o" | awk '/Requests\/sec/ {printf "%d", $2}')
-	if echo "$o" | grep -q -e "Socket errors" -e "Non-2xx"; then rps="$rps (errors)"; fi
-	echo "$rps"
+	echo "$o" | awk '/Requests\/sec/ {printf "%d", $2}'
+	if echo "$o" | grep -q -e "Socket errors" -e "Non-2xx"; then echo "$o" >&2; echo -n "!"; fi
 }
 
-echo "wrk -t $T -c $C -d $D (pipelined: $DEPTH requests per write); requests per second; eventpoll loops: ${LOOPS/#0/GOMAXPROCS}; $(nproc) CPUs, client on the same host"
+echo "wrk -t $T -c $C -d $D (pipelined: $DEPTH requests per write); requests per second, median of $REPS (! marks a run with socket errors or non-2xx); eventpoll loops: ${LOOPS/#0/GOMAXPROCS}; $(nproc) CPUs, client on the same host"
 echo
 echo "| workload | eventpoll | net/http | fasthttp |"
 echo "|---|---:|---:|---:|"
 for w in "plaintext:/:no" "plaintext pipelined:/:yes" "json:/json:no" "json pipelined:/json:yes"; do
 	IFS=: read -r label path pipe <<<"$w"
+	declare -A res=()
+	for rep in $(seq "$REPS"); do
+		for sp in $servers; do
+			res[$sp]="${res[$sp]:-} $(run "${sp##*:}" "$path" "$pipe")"
+		done
+	done
 	row="| $label |"
 	for sp in $servers; do
-		row="$row $(run "${sp##*:}" "$path" "$pipe") |"
+		m=$(echo ${res[$sp]} | tr ' ' '\n' | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
+		case "${res[$sp]}" in *!*) m="$m !" ;; esac
+		row="$row $m |"
 	done
+	unset res
 	echo "$row"
 done
