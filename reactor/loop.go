@@ -107,7 +107,7 @@ func (l *Loop) run() {
 		if len(l.again) > 0 {
 			timeout = 0
 		} else if len(l.timers) > 0 {
-			timeout = max(time.Duration(l.timers[0].when-l.now), 0)
+			timeout = max(time.Duration(l.timers[0].when-l.clock()), 0)
 		}
 		n, err := l.p.Wait(l.events, timeout)
 		if err != nil {
