@@ -294,3 +294,34 @@ func TestPRNGChunking(t *testing.T) {
 		t.Fatal("the stream depends on how it is chunked")
 	}
 }
+
+// TestAcceptBalance: with AcceptBalance, connections that stay open are
+// spread evenly over the loops (each goes to the loop with the fewest).
+func TestAcceptBalance(t *testing.T) {
+	const loops, conns = 4, 40
+	s := &Server{Handler: &echoHandler{}, Loops: loops}
+	addr, _ := serve(t, s, "tcp", "127.0.0.1:0")
+	var open []net.Conn
+	defer func() {
+		for _, c := range open {
+			c.Close()
+		}
+	}()
+	for i := 0; i < conns; i++ {
+		c, err := net.Dial("tcp", addr.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		open = append(open, c)
+		// One echo: the connection is registered in its loop.
+		c.Write([]byte("x"))
+		if _, err := io.ReadFull(c, make([]byte, 1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, l := range s.loops {
+		if n := l.nconns.Load(); n != conns/loops {
+			t.Errorf("loop %d has %d connections, want %d", i, n, conns/loops)
+		}
+	}
+}
