@@ -136,6 +136,20 @@ func BenchmarkKernelSeam(b *testing.B) {
 		_, err := unix.Read(r, q)
 		return err
 	})
+	// The cheapest system call there is: a read from an empty
+	// non-blocking pipe (EAGAIN), where any cost of the seam would show most.
+	run("eagain/kernel", k.Pipe, func(r, w int) error {
+		if _, err := k.Read(r, q); err != unix.EAGAIN {
+			return err
+		}
+		return nil
+	})
+	run("eagain/unix", k.Pipe, func(r, w int) error {
+		if _, err := unix.Read(r, q); err != unix.EAGAIN {
+			return err
+		}
+		return nil
+	})
 	run("send/kernel", k.Socketpair, func(a, b int) error {
 		if _, err := k.Write(a, p); err != nil {
 			return err
