@@ -7,6 +7,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	ep "github.com/eventpoll/eventpoll"
 	"github.com/eventpoll/eventpoll/sim"
@@ -25,7 +26,7 @@ type diffWorld struct {
 	obj  []int  // the pipe or socket pair the end belongs to
 }
 
-func newDiffWorld(k ep.Kernel, kinds []bool) (*diffWorld, error) {
+func newDiffWorld(k ep.Kernel, kinds []bool, tcp bool) (*diffWorld, error) {
 	p, err := k.NewPoller("")
 	if err != nil {
 		return nil, err
@@ -33,9 +34,12 @@ func newDiffWorld(k ep.Kernel, kinds []bool) (*diffWorld, error) {
 	w := &diffWorld{k: k, p: p}
 	for _, sock := range kinds {
 		var a, b int
-		if sock {
+		switch {
+		case sock && tcp:
+			a, b, err = tcpPair(k)
+		case sock:
 			a, b, err = k.Socketpair()
-		} else {
+		default:
 			a, b, err = k.Pipe()
 		}
 		if err != nil {
@@ -47,6 +51,36 @@ func newDiffWorld(k ep.Kernel, kinds []bool) (*diffWorld, error) {
 		w.obj = append(w.obj, len(w.obj)/2, len(w.obj)/2)
 	}
 	return w, nil
+}
+
+// tcpPair connects two TCP sockets over loopback.
+func tcpPair(k ep.Kernel) (int, int, error) {
+	ln, err := k.Listen("tcp4", "127.0.0.1:0", ep.ListenOptions{})
+	if err != nil {
+		return -1, -1, err
+	}
+	defer k.Close(ln)
+	addr, _ := k.LocalAddr(ln)
+	c, err := k.Connect("tcp4", addr.String())
+	if err != nil && !errors.Is(err, unix.EINPROGRESS) {
+		return -1, -1, err
+	}
+	for range 1000 {
+		s, err := k.Accept(ln)
+		if err == nil {
+			// Let the handshake settle on the connecting side too. No
+			// Nagle: small writes must leave at once, as in sim.
+			time.Sleep(time.Millisecond)
+			k.SetNoDelay(c, true)
+			k.SetNoDelay(s, true)
+			return c, s, k.SocketError(c)
+		}
+		if !errors.Is(err, unix.EAGAIN) {
+			return -1, -1, err
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return -1, -1, errors.New("no connection")
 }
 
 func (w *diffWorld) close() {
@@ -123,7 +157,7 @@ func (w *diffWorld) apply(op diffOp) string {
 
 // genOp draws an operation on an open end; ok is false when every end is
 // closed.
-func genOp(rng *rand.Rand, socks []bool, open []bool) (op diffOp, ok bool) {
+func genOp(rng *rand.Rand, socks []bool, open []bool, objs []int) (op diffOp, ok bool) {
 	var ends []int
 	for i, o := range open {
 		if o {
@@ -158,9 +192,9 @@ func genOp(rng *rand.Rand, socks []bool, open []bool) (op diffOp, ok bool) {
 	default:
 		op.kind, op.max = 7, 1+rng.Intn(6)
 	}
-	op.descr = fmt.Sprintf("%s end %d (%s) ev=%v n=%d how=%d max=%d",
+	op.descr = fmt.Sprintf("%s end %d (%s %d) ev=%v n=%d how=%d max=%d",
 		[]string{"add", "modify", "delete", "write", "read", "close", "shutdown", "wait", "dup"}[op.kind],
-		end, map[bool]string{false: "pipe", true: "socketpair"}[sock], op.ev, op.n, op.how, op.max)
+		end, map[bool]string{false: "pipe", true: "socket"}[sock], objs[end], op.ev, op.n, op.how, op.max)
 	return op, true
 }
 
@@ -171,18 +205,35 @@ func genOp(rng *rand.Rand, socks []bool, open []bool) (op diffOp, ok bool) {
 // byte counts, events, data and order. The traffic stays far below buffer
 // limits, where the two account differently.
 func TestDifferentialLinux(t *testing.T) {
-	const runs, steps = 300, 200
+	differential(t, false, 300, 200)
+}
+
+// TestDifferentialLinuxTCP is TestDifferentialLinux with TCP connections
+// over loopback instead of socket pairs (TCP_NODELAY, small traffic: Linux
+// delivers a loopback write before the call returns).
+func TestDifferentialLinuxTCP(t *testing.T) {
+	if testing.Short() {
+		t.Skip("sleeps after each FIN (about 6 s); skipped with -short")
+	}
+	differential(t, true, diffTCPRuns, 200)
+}
+
+// diffTCPRuns is how many TCP sequences run (each sleeps 60 ms after
+// every shutdown and close).
+var diffTCPRuns = 20
+
+func differential(t *testing.T, tcp bool, runs, steps int) {
 	for run := range runs {
 		rng := rand.New(rand.NewSource(int64(run)))
 		kinds := make([]bool, 2+rng.Intn(4))
 		for i := range kinds {
 			kinds[i] = rng.Intn(2) == 0
 		}
-		host, err := newDiffWorld(ep.Host(), kinds)
+		host, err := newDiffWorld(ep.Host(), kinds, tcp)
 		if err != nil {
 			t.Skipf("host kernel: %v", err)
 		}
-		sw, err := newDiffWorld(sim.New(sim.Config{}), kinds)
+		sw, err := newDiffWorld(sim.New(sim.Config{}), kinds, tcp)
 		if err != nil {
 			host.close()
 			t.Fatal(err)
@@ -190,7 +241,7 @@ func TestDifferentialLinux(t *testing.T) {
 		var log []string
 		written := make(map[int]int)
 		for step := range steps {
-			op, ok := genOp(rng, host.sock, host.open)
+			op, ok := genOp(rng, host.sock, host.open, host.obj)
 			if !ok {
 				break
 			}
@@ -204,12 +255,18 @@ func TestDifferentialLinux(t *testing.T) {
 				written[obj] += op.n
 			}
 			a, b := host.apply(op), sw.apply(op)
+			if tcp && host.sock[op.end] && (op.kind == 5 || op.kind == 6) {
+				// Linux acknowledges a FIN with a delayed ACK (about 40
+				// ms), whose arrival wakes the socket again (FIN_WAIT1 ->
+				// FIN_WAIT2); sim acknowledges at once. Let it arrive.
+				time.Sleep(60 * time.Millisecond)
+			}
 			log = append(log, fmt.Sprintf("%3d %-70s linux: %s", step, op.descr, a))
 			if a != b {
 				host.close()
 				sw.close()
-				if len(log) > 40 {
-					log = log[len(log)-40:]
+				if len(log) > 200 {
+					log = log[len(log)-200:]
 				}
 				t.Fatalf("run %d step %d: %s\n  linux: %s\n  sim:   %s\nlast operations:\n%s", run, step, op.descr, a, b, strings.Join(log, "\n"))
 			}

@@ -10,13 +10,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// epollGraph builds chains of eventpolls on Linux (raw fds) or sim and
-// reports the result of each link, so the two can be compared.
-type epollGraph interface {
-	add(parent, child int) error
-	close()
-}
-
+// linuxGraph and simGraph build graphs of eventpolls on Linux (raw fds)
+// and on sim, so that the result of each link can be compared.
 type linuxGraph struct{ fds []int }
 
 func newLinuxGraph(n int) (*linuxGraph, error) {

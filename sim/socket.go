@@ -36,6 +36,7 @@ type sock struct {
 	sndbuf  int
 	rcvShut bool // RCV_SHUTDOWN: peer sent FIN, or local SHUT_RD
 	sndShut bool // SEND_SHUTDOWN
+	finRcvd bool // TCP: the peer's FIN arrived (CLOSE_WAIT until we send ours)
 	err     unix.Errno
 	closed  bool // the file is released (orphan)
 	nodelay bool
@@ -91,6 +92,15 @@ func (k *Kernel) arrivalLocked(to *sock) (time.Duration, bool) {
 func (s *sock) arrive(data []byte) {
 	s.mu.Lock()
 	s.inflight -= len(data)
+	if s.state == sockConnected && s.peer != nil && s.abortsOnDataLocked() && !s.closed {
+		sender := s.peer
+		s.resetLocked()
+		sender.resetLocked()
+		s.mu.Unlock()
+		s.wq.wake(0)
+		sender.wq.wake(0)
+		return
+	}
 	if s.closed && s.state == sockConnected && s.peer != nil {
 		sender := s.peer
 		sender.resetLocked()
@@ -113,6 +123,7 @@ func (s *sock) arrive(data []byte) {
 func (k *Kernel) sendFinLocked(to *sock, full bool) func() {
 	apply := func() {
 		to.rcvShut = true
+		to.finRcvd = to.tcp
 		if full {
 			to.sndShut = true
 		}
@@ -137,22 +148,28 @@ func (k *Kernel) sendFinLocked(to *sock, full bool) func() {
 }
 
 // sendResetLocked resets to now or, with delays, when the RST arrives; it
-// returns the function to call after unlocking.
+// returns the function to call after unlocking. A TCP socket whose
+// connection is over (both FINs exchanged: TCP_CLOSE, its TIME_WAIT is
+// elsewhere) is not affected.
 func (k *Kernel) sendResetLocked(to *sock) func() {
+	live := func() bool { return to.state == sockConnected && !(to.tcp && to.sndShut && to.finRcvd) }
 	if at, ok := k.arrivalLocked(to); ok {
 		return func() {
 			k.sched.at(at, func() {
 				to.mu.Lock()
-				live := to.state == sockConnected
-				if live {
+				ok := live()
+				if ok {
 					to.resetLocked()
 				}
 				to.mu.Unlock()
-				if live {
+				if ok {
 					to.wq.wake(0)
 				}
 			})
 		}
+	}
+	if !live() {
+		return func() {}
 	}
 	to.resetLocked()
 	return func() { to.wq.wake(0) }
@@ -229,7 +246,9 @@ func (s *sock) read(p []byte) (int, error) {
 		}
 		return n, nil
 	}
-	if s.err != 0 {
+	if s.err != 0 && !s.finRcvd {
+		// After the peer's FIN, tcp_recvmsg reports end of file before a
+		// pending error (SOCK_DONE).
 		err := s.err
 		s.err = 0
 		s.mu.Unlock()
@@ -292,6 +311,15 @@ func (s *sock) writev(bufs [][]byte) (int, error) {
 		s.mu.Unlock()
 		return 0, nil
 	}
+	if s.tcp && peer.abortsOnDataLocked() {
+		// The data is sent; the peer answers with a reset.
+		peer.resetLocked()
+		s.resetLocked()
+		s.mu.Unlock()
+		peer.wq.wake(0)
+		s.wq.wake(0)
+		return total, nil
+	}
 	free := s.freeLocked()
 	if free <= 0 {
 		s.mu.Unlock()
@@ -315,6 +343,13 @@ func (s *sock) writev(bufs [][]byte) (int, error) {
 	return n, nil
 }
 
+// abortsOnDataLocked reports whether new data makes this TCP socket reset
+// the connection: it has sent its FIN and shut down reading (FIN_WAIT with
+// RCV_SHUTDOWN, tcp_rcv_state_process).
+func (s *sock) abortsOnDataLocked() bool {
+	return s.tcp && s.sndShut && s.rcvShut && !s.finRcvd
+}
+
 // consumeSegsLocked accounts n bytes read against the queued writes and
 // reports whether at least one was consumed whole.
 func (s *sock) consumeSegsLocked(n int) bool {
@@ -335,10 +370,13 @@ func (s *sock) consumeSegsLocked(n int) bool {
 	return freed
 }
 
-// resetLocked puts s in the state a received RST leaves: error ECONNRESET,
-// both directions shut down.
+// resetLocked puts s in the state a received RST leaves (tcp_reset): error
+// EPIPE in CLOSE_WAIT, ECONNRESET otherwise; both directions shut down.
 func (s *sock) resetLocked() {
 	s.err = unix.ECONNRESET
+	if s.finRcvd && !s.sndShut {
+		s.err = unix.EPIPE
+	}
 	s.rcvShut, s.sndShut = true, true
 	s.state = sockClosed
 	s.peer = nil
@@ -350,8 +388,15 @@ func (s *sock) shutdown(how int) error {
 		s.mu.Unlock()
 		return nil
 	}
-	if s.state != sockConnected {
+	if s.state != sockConnected || (s.tcp && s.sndShut && s.finRcvd) {
+		// Not connected, reset, or both FINs exchanged (TCP_CLOSE):
+		// inet_shutdown fails, but still wakes the socket's pollers.
+		if how != unix.SHUT_RD && how != unix.SHUT_WR && how != unix.SHUT_RDWR {
+			s.mu.Unlock()
+			return unix.EINVAL
+		}
 		s.mu.Unlock()
+		s.wq.wake(0)
 		return unix.ENOTCONN
 	}
 	peer := s.peer
@@ -378,6 +423,14 @@ func (s *sock) shutdown(how int) error {
 		s.sndShut = true
 	}
 	s.mu.Unlock()
+	if s.tcp {
+		// Over loopback the FIN reaches the peer inside the call, before
+		// inet_shutdown wakes the socket's own pollers.
+		after()
+		s.wq.wake(0)
+		return nil
+	}
+	// unix_shutdown wakes the socket, then its peer.
 	s.wq.wake(0)
 	if wakePeer {
 		peer.wq.wake(0)
