@@ -2,6 +2,7 @@ package sim_test
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"math/rand"
 	"strings"
@@ -215,12 +216,12 @@ func TestDifferentialLinuxTCP(t *testing.T) {
 	if testing.Short() {
 		t.Skip("sleeps after each FIN (about 6 s); skipped with -short")
 	}
-	differential(t, true, diffTCPRuns, 200)
+	differential(t, true, *diffTCPRuns, 200)
 }
 
 // diffTCPRuns is how many TCP sequences run (each sleeps 60 ms after
 // every shutdown and close).
-var diffTCPRuns = 20
+var diffTCPRuns = flag.Int("difftcp", 20, "number of TCP sequences TestDifferentialLinuxTCP runs")
 
 func differential(t *testing.T, tcp bool, runs, steps int) {
 	for run := range runs {

@@ -54,6 +54,12 @@
 //
 // # Where it differs from Linux
 //
+// Differential tests apply one random sequence of operations (pipes, socket
+// pairs, TCP over loopback; LT, ET, one-shot; dup, shutdown, close) to
+// Linux epoll and to sim and require identical results, and compare nested
+// eventpolls and loop checks with Linux's. What they cannot see, or what
+// is simplified on purpose:
+//
 // Buffer sizes are taken as given (Linux doubles them) and a stream socket
 // is writable while its direction has any room (no low-water mark). A
 // connect to a listener whose backlog is full waits for room instead of
