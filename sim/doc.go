@@ -66,8 +66,10 @@
 // retransmitting its SYN. Unix socket paths are names, not files: closing
 // the listener frees the path. Connect on "udp" fails with EPROTOTYPE (no
 // connected datagram sockets); a datagram to an unbound port is dropped.
-// TCP_NODELAY is recorded only (nothing is delayed by Nagle), and
-// SO_REUSEPORT groups take connections in turn rather than by hash.
+// TCP_NODELAY is recorded only (nothing is delayed by Nagle), a FIN is
+// acknowledged at once (Linux delays that ACK, and its arrival wakes the
+// sender's pollers a second time), and SO_REUSEPORT groups take connections
+// in turn rather than by hash.
 //
 // # Time and determinism
 //
