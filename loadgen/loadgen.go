@@ -51,7 +51,9 @@ type Config struct {
 	DialTimeout  time.Duration
 	DialParallel int
 	// Drain bounds the wait for in-flight replies after sending stops
-	// (default 5 s); replies still missing then count as errors.
+	// (default 5 s); replies still missing then count as errors. A run in
+	// which no reply at all arrives for Drain stops sending, as if its
+	// duration had ended.
 	Drain time.Duration
 	// Engine is "eventpoll" (a few event loops on this project's Poller;
 	// several times less client CPU per message; no Rate) or "net" (Go's
@@ -222,6 +224,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Progress != nil {
 		go r.report(ctx)
 	}
+	go r.watchdog(ctx)
 	var wg sync.WaitGroup
 	for i, c := range conns {
 		quota := int64(-1)
@@ -268,6 +271,7 @@ func (r *run) runEventpoll(ctx context.Context) (*Result, error) {
 	if r.cfg.Progress != nil {
 		go r.report(ctx)
 	}
+	go r.watchdog(ctx)
 	<-done
 	elapsed := time.Since(r.start)
 	cancel()
@@ -475,6 +479,29 @@ func isClosed(ch chan struct{}) bool {
 		return true
 	default:
 		return false
+	}
+}
+
+// watchdog stops sending when no reply has arrived for Drain, so that a
+// server that stopped answering cannot hold a run by requests forever.
+func (r *run) watchdog(ctx context.Context) {
+	t := time.NewTicker(r.cfg.Drain / 4)
+	defer t.Stop()
+	last, since := r.msgs.Load(), time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.stopCh:
+			return
+		case <-t.C:
+		}
+		if n := r.msgs.Load(); n != last {
+			last, since = n, time.Now()
+		} else if time.Since(since) >= r.cfg.Drain {
+			r.halt()
+			return
+		}
 	}
 }
 

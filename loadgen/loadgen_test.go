@@ -152,6 +152,25 @@ func testMissingRepliesBounded(t *testing.T, engine string) {
 	}
 }
 
+// With --requests and no duration, a server that never answers still ends
+// the run after Drain.
+func TestRequestsMissingBounded(t *testing.T) { forEngines(t, testRequestsMissingBounded) }
+
+func testRequestsMissingBounded(t *testing.T, engine string) {
+	addr := server(t, func(c net.Conn) { io.Copy(io.Discard, c) })
+	start := time.Now()
+	res, err := Run(context.Background(), Config{Engine: engine, Addr: addr, Conns: 2, Requests: 10, Drain: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if el := time.Since(start); el > 2*time.Second {
+		t.Errorf("run took %v", el)
+	}
+	if res.Errors != 2 || res.Msgs != 0 {
+		t.Errorf("errors %d %v msgs %d, want 2 connections with missing replies", res.Errors, res.ErrorSamples, res.Msgs)
+	}
+}
+
 func TestServerCloses(t *testing.T) { forEngines(t, testServerCloses) }
 
 func testServerCloses(t *testing.T, engine string) {

@@ -43,6 +43,9 @@ type ploop struct {
 	buf    []byte
 	iov    [][]byte
 	active int // connections not yet finished
+	// sentAll counts connections that have sent their whole quota; when
+	// all have, the drain clock starts as it does on stop.
+	sentAll int
 	// shortReadDrains: on epoll, data arriving after a short read raises a
 	// new edge, so the read that would return EAGAIN can be skipped.
 	shortReadDrains bool
@@ -175,7 +178,7 @@ func (l *ploop) loop() {
 	events := make([]eventpoll.Event, 256)
 	var drainDeadline time.Time
 	for l.active > 0 {
-		if r.stop.Load() {
+		if r.stop.Load() || (r.cfg.Requests > 0 && l.sentAll == len(l.conns)) {
 			if drainDeadline.IsZero() {
 				drainDeadline = time.Now().Add(r.cfg.Drain)
 				for _, c := range l.conns {
@@ -255,6 +258,9 @@ func (l *ploop) send(c *pconn, now int64) {
 		c.pend = append(c.pend, r.proto.request(c.sendSeq))
 		c.sendSeq++
 		queued = true
+		if c.quota >= 0 && int64(c.sendSeq) == c.quota {
+			l.sentAll++
+		}
 	}
 	if queued {
 		l.flush(c)
