@@ -32,6 +32,7 @@ type impl struct {
 //	net                        Go net, goroutine per connection
 //	netpoll[:loops]            cloudwego/netpoll
 //	eventpoll:BACKEND:TRIG:LOOPS  the reactor, e.g. eventpoll:epoll:et:1
+//	eventpoll:BACKEND:TRIG:LOOPS:raw  the same on rawKernel (an experiment)
 func parseImpl(name, self, cbin string) (impl, error) {
 	f := strings.Split(name, ":")
 	im := impl{Name: name, MaxConns: 1 << 30}
@@ -52,14 +53,18 @@ func parseImpl(name, self, cbin string) (impl, error) {
 			return []string{self, "server", "--impl", "netpoll", "--loops", loops, "--addr", addr}
 		}
 	case "eventpoll":
-		if len(f) != 4 {
-			return im, fmt.Errorf("impl %q: want eventpoll:BACKEND:et|lt:LOOPS", name)
+		if len(f) != 4 && (len(f) != 5 || f[4] != "raw") {
+			return im, fmt.Errorf("impl %q: want eventpoll:BACKEND:et|lt:LOOPS[:raw]", name)
 		}
 		if f[1] == "select" {
 			im.MaxConns = 900
 		}
 		im.Args = func(addr string) []string {
-			return []string{self, "server", "--impl", "eventpoll", "--backend", f[1], "--trigger", f[2], "--loops", f[3], "--addr", addr}
+			args := []string{self, "server", "--impl", "eventpoll", "--backend", f[1], "--trigger", f[2], "--loops", f[3]}
+			if len(f) == 5 {
+				args = append(args, "--raw")
+			}
+			return append(args, "--addr", addr)
 		}
 	default:
 		return im, fmt.Errorf("unknown impl %q", name)

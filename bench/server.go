@@ -23,6 +23,8 @@ type serverConfig struct {
 	Backend string // eventpoll: "epoll", "poll", "select"
 	Trigger string // eventpoll: "et" or "lt"
 	Loops   int    // eventpoll and netpoll: event loops (0: one per CPU)
+	// Raw selects the rawKernel experiment (eventpoll only).
+	Raw bool
 	// StatsFile, if set, receives the heap allocation count on SIGUSR1.
 	StatsFile string
 }
@@ -36,6 +38,7 @@ func runServer(args []string) error {
 	fs.StringVar(&cfg.Backend, "backend", "epoll", "eventpoll backend")
 	fs.StringVar(&cfg.Trigger, "trigger", "et", "eventpoll trigger mode: et or lt")
 	fs.IntVar(&cfg.Loops, "loops", 1, "event loops (eventpoll, netpoll; 0: GOMAXPROCS)")
+	fs.BoolVar(&cfg.Raw, "raw", false, "eventpoll: raw system calls for reads and writes on non-blocking sockets (experiment)")
 	fs.StringVar(&cfg.StatsFile, "stats-file", "", "on SIGUSR1, write \"SEQ ALLOCS\" (heap objects allocated so far) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/eventpoll/eventpoll"
 	"github.com/eventpoll/eventpoll/reactor"
 )
 
@@ -23,6 +24,9 @@ func (echoHandler) OnClose(*reactor.Conn, error) {}
 // trigger mode and number of loops.
 func serveEventpoll(ctx context.Context, cfg serverConfig) error {
 	s := &reactor.Server{Handler: echoHandler{}, Loops: cfg.Loops, Backend: cfg.Backend}
+	if cfg.Raw {
+		s.Kernel = rawKernel{eventpoll.Host()}
+	}
 	switch cfg.Trigger {
 	case "et":
 		s.Trigger = reactor.Edge
