@@ -116,8 +116,8 @@ const (
 )
 
 type run struct {
-	cfg   Config
-	proto *proto
+	cfg      Config
+	proto    *proto
 	start    time.Time
 	stop     atomic.Bool   // sending stops
 	stopCh   chan struct{} // closed when sending stops
