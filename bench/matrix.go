@@ -168,7 +168,7 @@ func runMatrix(args []string) error {
 	fs := flag.NewFlagSet("matrix", flag.ContinueOnError)
 	var h harness
 	jsonPath := h.commonFlags(fs)
-	implsFlag := fs.String("impls", "c,net,netpoll,eventpoll:epoll:et:1,eventpoll:epoll:lt:1,eventpoll:epoll:et:2,eventpoll:poll:lt:1,eventpoll:select:lt:1",
+	implsFlag := fs.String("impls", "c,net,netpoll,eventpoll:epoll:et:1,eventpoll:epoll:lt:1,eventpoll:epoll:et:2,eventpoll:poll:et:1,eventpoll:poll:lt:1,eventpoll:select:et:1,eventpoll:select:lt:1",
 		"servers to compare (see parseImpl)")
 	connsFlag := fs.String("conns", "100,1000,10000", "connection counts")
 	depthFlag := fs.String("depth", "1,16", "pipeline depths")
