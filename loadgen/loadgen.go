@@ -1,7 +1,8 @@
 // Package loadgen is a pipelined load generator for request/reply servers
-// (echo, line, RESP). Each connection keeps up to Depth requests in flight,
-// verifies every reply byte for byte against the one expected, and records
-// the latency of each message in an HDR histogram.
+// (echo, line, RESP, HTTP/1.1). Each connection keeps up to Depth requests
+// in flight, verifies every reply (byte for byte against the one expected;
+// for HTTP, status 200 and Content-Length framing), and records the latency
+// of each message in an HDR histogram.
 //
 // Two engines drive the connections: "eventpoll" (the default) runs a few
 // event loops on this project's Poller with non-blocking sockets; "net"
@@ -36,7 +37,7 @@ type Config struct {
 	Depth int
 	// Size is the payload size in bytes (default 64).
 	Size int
-	// Proto is "echo" (default), "line" or "resp".
+	// Proto is "echo" (default), "line", "resp" or "http".
 	Proto string
 	// Duration bounds the run in time; Requests in total messages (split
 	// evenly over the connections). With neither, Duration is 5 s.
@@ -349,13 +350,29 @@ func (r *run) conn(c net.Conn, id int, quota int64) {
 	defer flush()
 
 	var seq uint64
+	var head []byte // http: the response head being read
 	for {
 		if f := final.Load(); f >= 0 && received.Load() == f {
 			break
 		}
-		want := r.proto.reply(seq)
-		g := got[:len(want)]
-		if _, err := io.ReadFull(br, g); err != nil {
+		var want, g []byte
+		var err error
+		size := 0
+		if r.proto.http {
+			size, err = readHTTPResponse(br, &head)
+			if err != nil && !isNetErr(err) {
+				r.fail(fmt.Errorf("conn %d: response %d: %w", id, seq, err))
+				close(quit)
+				c.SetWriteDeadline(time.Now())
+				break
+			}
+		} else {
+			want = r.proto.reply(seq)
+			g = got[:len(want)]
+			size = len(want)
+			_, err = io.ReadFull(br, g)
+		}
+		if err != nil {
 			f := final.Load()
 			if f >= 0 && received.Load() == f && errors.Is(err, os.ErrDeadlineExceeded) {
 				break // woken by the writer after the last reply
@@ -374,14 +391,14 @@ func (r *run) conn(c net.Conn, id int, quota int64) {
 		if len(lat) == cap(lat) {
 			flush()
 		}
-		if !bytes.Equal(g, want) {
+		if !r.proto.http && !bytes.Equal(g, want) {
 			r.fail(fmt.Errorf("conn %d: reply %d differs from the expected %d bytes", id, seq, len(want)))
 			close(quit)
 			c.SetWriteDeadline(time.Now())
 			break
 		}
 		r.msgs.Add(1)
-		r.bytes.Add(int64(len(want) + len(r.proto.request(seq))))
+		r.bytes.Add(int64(size + len(r.proto.request(seq))))
 		seq++
 		received.Add(1)
 		credits <- struct{}{}
@@ -471,6 +488,13 @@ func (r *run) writer(c net.Conn, id int, quota int64, credits, quit chan struct{
 		err = nil // the reader gave up and already reported why
 	}
 	return err
+}
+
+// isNetErr reports whether err came from the connection (EOF, a deadline,
+// a reset) rather than from a malformed response.
+func isNetErr(err error) bool {
+	var ne net.Error
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &ne) || errors.Is(err, os.ErrDeadlineExceeded)
 }
 
 func isClosed(ch chan struct{}) bool {

@@ -32,17 +32,19 @@ type pconn struct {
 	pend      [][]byte // requests queued but not yet fully written
 	poff      int      // bytes of pend[0] already written
 	sentAt    []int64  // send time (ns since start) per in-flight slot
+	hs        *httpStream
 }
 
 type ploop struct {
-	r      *run
-	k      eventpoll.Kernel
-	p      eventpoll.Poller
-	conns  []*pconn
-	hist   *hdrhistogram.Histogram
-	buf    []byte
-	iov    [][]byte
-	active int // connections not yet finished
+	r       *run
+	k       eventpoll.Kernel
+	p       eventpoll.Poller
+	conns   []*pconn
+	hist    *hdrhistogram.Histogram
+	buf     []byte
+	iov     [][]byte
+	scratch []byte // http: bytes after a response head
+	active  int    // connections not yet finished
 	// sentAll counts connections that have sent their whole quota; when
 	// all have, the drain clock starts as it does on stop.
 	sentAll int
@@ -318,6 +320,33 @@ func (l *ploop) read(c *pconn, now int64) {
 		}
 		got := l.buf[:n]
 		var msgs, bytes int64
+		if r.proto.http {
+			if c.hs == nil {
+				c.hs = &httpStream{}
+			}
+			var extra bool
+			err := c.hs.feed(got, &l.scratch, func(size int) {
+				if c.recvSeq >= c.sendSeq {
+					extra = true
+					return
+				}
+				_ = l.hist.RecordValue(max(now-c.sentAt[c.recvSeq%depth], 1))
+				bytes += int64(size + len(r.proto.request(c.recvSeq)))
+				msgs++
+				c.recvSeq++
+			})
+			r.msgs.Add(msgs)
+			r.bytes.Add(bytes)
+			if extra {
+				err = errors.New("a response nobody asked for")
+			}
+			if err != nil {
+				l.fail(c, fmt.Errorf("conn %d: response %d: %w", c.id, c.recvSeq, err))
+				return
+			}
+			msgs, bytes = 0, 0
+			got = nil
+		}
 		for len(got) > 0 {
 			if c.recvSeq >= c.sendSeq {
 				r.msgs.Add(msgs)

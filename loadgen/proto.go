@@ -17,6 +17,9 @@ type proto struct {
 	name     string
 	requests [][]byte
 	replies  [][]byte
+	// http: replies are HTTP responses, checked for status 200 and
+	// Content-Length framing (replies is empty).
+	http bool
 }
 
 func (p *proto) request(seq uint64) []byte { return p.requests[seq%uint64(len(p.requests))] }
@@ -25,6 +28,9 @@ func (p *proto) reply(seq uint64) []byte   { return p.replies[seq%uint64(len(p.r
 // maxReply is the longest expected reply.
 func (p *proto) maxReply() int {
 	m := 0
+	if p.http {
+		return 4096
+	}
 	for _, r := range p.replies {
 		m = max(m, len(r))
 	}
@@ -37,6 +43,8 @@ func (p *proto) maxReply() int {
 //	line  size-1 printable bytes and '\n', echoed verbatim
 //	resp  RESP "SET k:i v_i" and "GET k:i" alternately, v_i of size bytes;
 //	      replies "+OK" and the bulk string v_i
+//	http  "GET / HTTP/1.1" (size unused); replies checked for status 200
+//	      and Content-Length framing
 func newProto(name string, size int, seed uint64) (*proto, error) {
 	if size < 1 {
 		return nil, fmt.Errorf("size %d: must be >= 1", size)
@@ -67,8 +75,11 @@ func newProto(name string, size int, seed uint64) (*proto, error) {
 			p.requests = append(p.requests, []byte(set), []byte(get))
 			p.replies = append(p.replies, []byte("+OK\r\n"), fmt.Appendf(nil, "$%d\r\n%s\r\n", len(val), val))
 		}
+	case "http":
+		p.http = true
+		p.requests = [][]byte{[]byte("GET / HTTP/1.1\r\nHost: loadgen\r\n\r\n")}
 	default:
-		return nil, fmt.Errorf("unknown protocol %q (want echo, line or resp)", name)
+		return nil, fmt.Errorf("unknown protocol %q (want echo, line, resp or http)", name)
 	}
 	return p, nil
 }

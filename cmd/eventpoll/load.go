@@ -34,7 +34,7 @@ func loadMain(ctx context.Context, args []string, stdout, stderr io.Writer, prog
 	fs.IntVar(&cfg.Conns, "conns", 1, "connections")
 	fs.IntVar(&cfg.Depth, "depth", 1, "requests in flight per connection (pipelining)")
 	fs.IntVar(&cfg.Size, "size", 64, "payload bytes per message")
-	fs.StringVar(&cfg.Proto, "proto", "echo", "echo (bytes echoed verbatim), line ('\\n'-terminated lines) or resp (SET/GET)")
+	fs.StringVar(&cfg.Proto, "proto", "echo", "echo (bytes echoed verbatim), line ('\\n'-terminated lines), resp (SET/GET, replies checked byte for byte) or http (GET /, status 200 and Content-Length framing checked; --size unused)")
 	fs.DurationVar(&cfg.Duration, "duration", 0, "how long to send (default 5s unless --requests is set)")
 	fs.Int64Var(&cfg.Requests, "requests", 0, "total messages to send (split over the connections)")
 	fs.Float64Var(&cfg.Rate, "rate", 0, "open loop: total messages/s (0: closed loop, as fast as replies allow)")
