@@ -24,6 +24,9 @@ func (hostKernel) Read(fd int, p []byte) (int, error) {
 		if err == unix.EINTR {
 			continue
 		}
+		if err == unix.EAGAIN {
+			noteWouldBlock(fd, Readable)
+		}
 		if n < 0 {
 			n = 0
 		}
@@ -33,12 +36,19 @@ func (hostKernel) Read(fd int, p []byte) (int, error) {
 
 func (hostKernel) Write(fd int, p []byte) (int, error) {
 	for {
-		n, err := unix.SendmsgN(fd, p, nil, nil, unix.MSG_NOSIGNAL)
-		if err == unix.ENOTSOCK {
+		var n int
+		var err error
+		if isNotSocket(fd) {
+			n, err = unix.Write(fd, p)
+		} else if n, err = unix.SendmsgN(fd, p, nil, nil, unix.MSG_NOSIGNAL); err == unix.ENOTSOCK {
+			markNotSocket(fd, true)
 			n, err = unix.Write(fd, p)
 		}
 		if err == unix.EINTR {
 			continue
+		}
+		if err == unix.EAGAIN {
+			noteWouldBlock(fd, Writable)
 		}
 		if n < 0 {
 			n = 0
@@ -71,12 +81,19 @@ func (hostKernel) Writev(fd int, bufs [][]byte) (int, error) {
 	msg := unix.Msghdr{Iov: &iov[0]}
 	msg.SetIovlen(n)
 	for {
-		r, _, e := unix.Syscall(unix.SYS_SENDMSG, uintptr(fd), uintptr(unsafe.Pointer(&msg)), unix.MSG_NOSIGNAL)
-		if e == unix.ENOTSOCK {
+		var r uintptr
+		var e syscall.Errno
+		if isNotSocket(fd) {
+			r, _, e = unix.Syscall(unix.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(n))
+		} else if r, _, e = unix.Syscall(unix.SYS_SENDMSG, uintptr(fd), uintptr(unsafe.Pointer(&msg)), unix.MSG_NOSIGNAL); e == unix.ENOTSOCK {
+			markNotSocket(fd, true)
 			r, _, e = unix.Syscall(unix.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(n))
 		}
 		if e == unix.EINTR {
 			continue
+		}
+		if e == unix.EAGAIN {
+			noteWouldBlock(fd, Writable)
 		}
 		if e != 0 {
 			return 0, e
@@ -85,18 +102,26 @@ func (hostKernel) Writev(fd int, bufs [][]byte) (int, error) {
 	}
 }
 
-func (hostKernel) Close(fd int) error { return unix.Close(fd) }
+func (hostKernel) Close(fd int) error {
+	markNotSocket(fd, false)
+	return unix.Close(fd)
+}
 
 func (hostKernel) Shutdown(fd int, how int) error { return unix.Shutdown(fd, how) }
 
 func (hostKernel) Abort(fd int) error {
 	// SO_LINGER with a zero timeout makes close send RST and drop queued data.
 	_ = unix.SetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0})
+	markNotSocket(fd, false)
 	return unix.Close(fd)
 }
 
 func (hostKernel) Dup(fd int) (int, error) {
-	return unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
+	nfd, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
+	if err == nil {
+		markNotSocket(nfd, isNotSocket(fd))
+	}
+	return nfd, err
 }
 
 func (hostKernel) ReserveFD() (int, error) {
@@ -123,6 +148,8 @@ func (hostKernel) Pipe() (r, w int, err error) {
 	if err := unix.Pipe2(p[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
 		return -1, -1, err
 	}
+	markNotSocket(p[0], true)
+	markNotSocket(p[1], true)
 	return p[0], p[1], nil
 }
 
@@ -131,6 +158,8 @@ func (hostKernel) Socketpair() (a, b int, err error) {
 	if err != nil {
 		return -1, -1, err
 	}
+	markNotSocket(p[0], false)
+	markNotSocket(p[1], false)
 	return p[0], p[1], nil
 }
 
@@ -150,6 +179,7 @@ func (hostKernel) Listen(network, address string, opts ListenOptions) (int, erro
 	if err != nil {
 		return -1, err
 	}
+	markNotSocket(fd, false)
 	if family != unix.AF_UNIX {
 		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
 			unix.Close(fd)
@@ -193,6 +223,11 @@ func (hostKernel) Accept(fd int) (int, error) {
 		if err == unix.EINTR {
 			continue
 		}
+		if err == unix.EAGAIN {
+			noteWouldBlock(fd, Readable)
+		} else if err == nil {
+			markNotSocket(nfd, false)
+		}
 		return nfd, err
 	}
 }
@@ -206,6 +241,7 @@ func (hostKernel) Connect(network, address string) (int, error) {
 	if err != nil {
 		return -1, err
 	}
+	markNotSocket(fd, false)
 	err = unix.Connect(fd, sa)
 	switch err {
 	case nil:
@@ -274,6 +310,9 @@ func (hostKernel) RecvFrom(fd int, p []byte) (int, net.Addr, error) {
 		if err == unix.EINTR {
 			continue
 		}
+		if err == unix.EAGAIN {
+			noteWouldBlock(fd, Readable)
+		}
 		if err != nil {
 			return 0, nil, err
 		}
@@ -290,6 +329,9 @@ func (hostKernel) SendTo(fd int, p []byte, addr net.Addr) (int, error) {
 		err = unix.Sendto(fd, p, unix.MSG_NOSIGNAL, sa)
 		if err == unix.EINTR {
 			continue
+		}
+		if err == unix.EAGAIN {
+			noteWouldBlock(fd, Writable)
 		}
 		if err != nil {
 			return 0, err
