@@ -102,6 +102,14 @@ func (p *epollPoller) Wait(events []Event, timeout time.Duration) (int, error) {
 	}
 	var raw [epollBatch]unix.EpollEvent
 	max := min(len(events), epollBatch)
+	// First a non-blocking harvest as a raw system call: on a busy loop it
+	// usually finds events, and then the wait never goes through the Go
+	// scheduler's hand-off for a call that may block. Only when nothing is
+	// ready does Wait block, in an ordinary system call.
+	n, err := epollWaitRaw(p.epfd, raw[:max])
+	if n > 0 || timeout == 0 || (err != nil && err != unix.EINTR) {
+		return p.harvest(events, raw[:max], n, err)
+	}
 	dl := newDeadline(timeout)
 	for {
 		n, err := unix.EpollWait(p.epfd, raw[:max], dl.ms())
@@ -111,32 +119,52 @@ func (p *epollPoller) Wait(events []Event, timeout time.Duration) (int, error) {
 			}
 			continue
 		}
-		if err != nil {
-			return 0, NewOpError("epoll", "wait", -1, err)
-		}
-		if p.closed.Load() {
-			return 0, NewOpError("epoll", "wait", -1, ErrClosed)
-		}
-		k := 0
-		woke := false
-		for i := 0; i < n; i++ {
-			data := *(*uint64)(unsafe.Pointer(&raw[i].Fd))
-			if data == ReservedData {
-				woke = true
-				continue
-			}
-			events[k] = Event{Events: Events(raw[i].Events), Data: data}
-			k++
-		}
-		if woke {
-			p.consumeWake()
-		}
-		if k > 0 || woke || dl.expired() {
-			return k, nil
+		if err != nil || n > 0 || dl.expired() {
+			return p.harvest(events, raw[:max], n, err)
 		}
 		// The system call returned before the timeout (clock rounding):
 		// wait for the rest so that Wait(d) never returns before d.
 	}
+}
+
+// harvest turns what epoll_wait returned into events, leaving out (and
+// consuming) the wake-up eventfd; a Wait woken with nothing else returns 0.
+func (p *epollPoller) harvest(events []Event, raw []unix.EpollEvent, n int, err error) (int, error) {
+	if err == unix.EINTR {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, NewOpError("epoll", "wait", -1, err)
+	}
+	if p.closed.Load() {
+		return 0, NewOpError("epoll", "wait", -1, ErrClosed)
+	}
+	k := 0
+	woke := false
+	for i := 0; i < n; i++ {
+		data := *(*uint64)(unsafe.Pointer(&raw[i].Fd))
+		if data == ReservedData {
+			woke = true
+			continue
+		}
+		events[k] = Event{Events: Events(raw[i].Events), Data: data}
+		k++
+	}
+	if woke {
+		p.consumeWake()
+	}
+	return k, nil
+}
+
+// epollWaitRaw is epoll_wait with a zero timeout as a raw system call (it
+// cannot block, so it skips the scheduler's hand-off). epoll_pwait with no
+// signal mask is epoll_wait on every architecture.
+func epollWaitRaw(epfd int, raw []unix.EpollEvent) (int, error) {
+	r, _, e := unix.RawSyscall6(unix.SYS_EPOLL_PWAIT, uintptr(epfd), uintptr(unsafe.Pointer(&raw[0])), uintptr(len(raw)), 0, 0, 0)
+	if e != 0 {
+		return 0, e
+	}
+	return int(r), nil
 }
 
 // consumeWake empties the eventfd, then clears the flag. In that order a

@@ -16,7 +16,7 @@ func TestHostWriteRemembersNonSockets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !isNotSocket(r) || !isNotSocket(w) {
+	if !notSocket.has(r) || !notSocket.has(w) || !nonBlocking.has(r) || !nonBlocking.has(w) {
 		t.Fatalf("pipe %d,%d not marked", r, w)
 	}
 	if n, err := k.Write(w, []byte("abc")); n != 3 || err != nil {
@@ -31,7 +31,7 @@ func TestHostWriteRemembersNonSockets(t *testing.T) {
 	}
 	k.Close(r)
 	k.Close(w)
-	if isNotSocket(r) || isNotSocket(w) {
+	if notSocket.has(r) || notSocket.has(w) || nonBlocking.has(r) || nonBlocking.has(w) {
 		t.Fatal("closed descriptors still marked")
 	}
 
@@ -41,12 +41,15 @@ func TestHostWriteRemembersNonSockets(t *testing.T) {
 	}
 	defer unix.Close(p[0])
 	defer unix.Close(p[1])
-	markNotSocket(p[1], false)
+	forgetFD(p[1])
 	if n, err := k.Write(p[1], []byte("x")); n != 1 || err != nil {
 		t.Fatalf("write to a foreign pipe: %d %v", n, err)
 	}
-	if !isNotSocket(p[1]) {
+	if !notSocket.has(p[1]) {
 		t.Fatal("ENOTSOCK not remembered")
+	}
+	if nonBlocking.has(p[1]) {
+		t.Fatal("a descriptor made elsewhere taken for non-blocking")
 	}
 
 	a, b, err := k.Socketpair()
@@ -54,8 +57,8 @@ func TestHostWriteRemembersNonSockets(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer k.Close(a)
-	if isNotSocket(a) || isNotSocket(b) {
-		t.Fatal("socket marked as a non-socket")
+	if notSocket.has(a) || notSocket.has(b) || !nonBlocking.has(a) {
+		t.Fatal("socket pair kinds wrong")
 	}
 	k.Close(b)
 	// MSG_NOSIGNAL: a write to a closed peer is EPIPE, not a signal.

@@ -11,6 +11,13 @@ import (
 )
 
 // Host returns the Kernel of the running Linux system.
+//
+// Read, Write and Writev on descriptors that Host itself created (all of
+// them non-blocking) are issued as raw system calls, without the Go
+// scheduler's hand-off for calls that may block; on any other descriptor
+// they are ordinary system calls. Close a descriptor Host created through
+// Host (Close or Abort), so that what it remembers about the number is
+// forgotten before the number is reused.
 func Host() Kernel { return hostKernel{} }
 
 // hostKernel implements Kernel with golang.org/x/sys/unix.
@@ -18,42 +25,63 @@ type hostKernel struct{}
 
 func (hostKernel) NewPoller(backend string) (Poller, error) { return New(backend) }
 
+// syscall6 issues a system call; raw skips the Go scheduler's hand-off
+// (for calls that cannot block: I/O on descriptors marked nonBlocking).
+func syscall6(raw bool, trap, a1, a2, a3, a4, a5, a6 uintptr) (uintptr, syscall.Errno) {
+	var r uintptr
+	var e syscall.Errno
+	if raw {
+		r, _, e = unix.RawSyscall6(trap, a1, a2, a3, a4, a5, a6)
+	} else {
+		r, _, e = unix.Syscall6(trap, a1, a2, a3, a4, a5, a6)
+	}
+	return r, e
+}
+
+// bufPtr is the address of p's first byte, or 0 for an empty p.
+func bufPtr(p []byte) uintptr {
+	if len(p) == 0 {
+		return 0
+	}
+	return uintptr(unsafe.Pointer(&p[0]))
+}
+
 func (hostKernel) Read(fd int, p []byte) (int, error) {
+	raw := nonBlocking.has(fd)
 	for {
-		n, err := unix.Read(fd, p)
-		if err == unix.EINTR {
+		r, e := syscall6(raw, unix.SYS_READ, uintptr(fd), bufPtr(p), uintptr(len(p)), 0, 0, 0)
+		switch e {
+		case 0:
+			return int(r), nil
+		case unix.EINTR:
 			continue
-		}
-		if err == unix.EAGAIN {
+		case unix.EAGAIN:
 			noteWouldBlock(fd, Readable)
 		}
-		if n < 0 {
-			n = 0
-		}
-		return n, err
+		return 0, e
 	}
 }
 
 func (hostKernel) Write(fd int, p []byte) (int, error) {
+	raw := nonBlocking.has(fd)
 	for {
-		var n int
-		var err error
-		if isNotSocket(fd) {
-			n, err = unix.Write(fd, p)
-		} else if n, err = unix.SendmsgN(fd, p, nil, nil, unix.MSG_NOSIGNAL); err == unix.ENOTSOCK {
-			markNotSocket(fd, true)
-			n, err = unix.Write(fd, p)
+		var r uintptr
+		var e syscall.Errno
+		if notSocket.has(fd) {
+			r, e = syscall6(raw, unix.SYS_WRITE, uintptr(fd), bufPtr(p), uintptr(len(p)), 0, 0, 0)
+		} else if r, e = syscall6(raw, unix.SYS_SENDTO, uintptr(fd), bufPtr(p), uintptr(len(p)), unix.MSG_NOSIGNAL, 0, 0); e == unix.ENOTSOCK {
+			notSocket.set(fd, true)
+			r, e = syscall6(raw, unix.SYS_WRITE, uintptr(fd), bufPtr(p), uintptr(len(p)), 0, 0, 0)
 		}
-		if err == unix.EINTR {
+		switch e {
+		case 0:
+			return int(r), nil
+		case unix.EINTR:
 			continue
-		}
-		if err == unix.EAGAIN {
+		case unix.EAGAIN:
 			noteWouldBlock(fd, Writable)
 		}
-		if n < 0 {
-			n = 0
-		}
-		return n, err
+		return 0, e
 	}
 }
 
@@ -80,31 +108,44 @@ func (hostKernel) Writev(fd int, bufs [][]byte) (int, error) {
 	}
 	msg := unix.Msghdr{Iov: &iov[0]}
 	msg.SetIovlen(n)
+	raw := nonBlocking.has(fd)
+	iovp, msgp := uintptr(unsafe.Pointer(&iov[0])), uintptr(unsafe.Pointer(&msg))
 	for {
 		var r uintptr
 		var e syscall.Errno
-		if isNotSocket(fd) {
-			r, _, e = unix.Syscall(unix.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(n))
-		} else if r, _, e = unix.Syscall(unix.SYS_SENDMSG, uintptr(fd), uintptr(unsafe.Pointer(&msg)), unix.MSG_NOSIGNAL); e == unix.ENOTSOCK {
-			markNotSocket(fd, true)
-			r, _, e = unix.Syscall(unix.SYS_WRITEV, uintptr(fd), uintptr(unsafe.Pointer(&iov[0])), uintptr(n))
+		if notSocket.has(fd) {
+			r, e = syscall6(raw, unix.SYS_WRITEV, uintptr(fd), iovp, uintptr(n), 0, 0, 0)
+		} else if r, e = syscall6(raw, unix.SYS_SENDMSG, uintptr(fd), msgp, unix.MSG_NOSIGNAL, 0, 0, 0); e == unix.ENOTSOCK {
+			notSocket.set(fd, true)
+			r, e = syscall6(raw, unix.SYS_WRITEV, uintptr(fd), iovp, uintptr(n), 0, 0, 0)
 		}
-		if e == unix.EINTR {
+		switch e {
+		case 0:
+			return int(r), nil
+		case unix.EINTR:
 			continue
-		}
-		if e == unix.EAGAIN {
+		case unix.EAGAIN:
 			noteWouldBlock(fd, Writable)
 		}
-		if e != 0 {
-			return 0, e
-		}
-		return int(r), nil
+		return 0, e
 	}
 }
 
-func (hostKernel) Close(fd int) error {
-	markNotSocket(fd, false)
+func (hostKernel) Close(fd int) error { return hostClose(fd) }
+
+// hostClose forgets what was known about fd and closes it.
+func hostClose(fd int) error {
+	forgetFD(fd)
 	return unix.Close(fd)
+}
+
+// forgotten clears what is known about a descriptor just opened by other
+// means than the Kernel's socket and pipe calls (its number may be reused).
+func forgotten(fd int, err error) (int, error) {
+	if err == nil {
+		forgetFD(fd)
+	}
+	return fd, err
 }
 
 func (hostKernel) Shutdown(fd int, how int) error { return unix.Shutdown(fd, how) }
@@ -112,26 +153,27 @@ func (hostKernel) Shutdown(fd int, how int) error { return unix.Shutdown(fd, how
 func (hostKernel) Abort(fd int) error {
 	// SO_LINGER with a zero timeout makes close send RST and drop queued data.
 	_ = unix.SetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0})
-	markNotSocket(fd, false)
+	forgetFD(fd)
 	return unix.Close(fd)
 }
 
 func (hostKernel) Dup(fd int) (int, error) {
 	nfd, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
 	if err == nil {
-		markNotSocket(nfd, isNotSocket(fd))
+		notSocket.set(nfd, notSocket.has(fd))
+		nonBlocking.set(nfd, nonBlocking.has(fd))
 	}
 	return nfd, err
 }
 
 func (hostKernel) ReserveFD() (int, error) {
-	return unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	return forgotten(unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0))
 }
 
 func (hostKernel) RegularFile() (int, error) {
 	fd, err := unix.Open(os.TempDir(), unix.O_TMPFILE|unix.O_RDWR|unix.O_CLOEXEC, 0o600)
 	if err == nil {
-		return fd, nil
+		return forgotten(fd, nil)
 	}
 	// O_TMPFILE is not supported on every file system: create and unlink.
 	f, err := os.CreateTemp("", "eventpoll-*")
@@ -140,7 +182,7 @@ func (hostKernel) RegularFile() (int, error) {
 	}
 	defer f.Close()
 	os.Remove(f.Name())
-	return unix.FcntlInt(f.Fd(), unix.F_DUPFD_CLOEXEC, 0)
+	return forgotten(unix.FcntlInt(f.Fd(), unix.F_DUPFD_CLOEXEC, 0))
 }
 
 func (hostKernel) Pipe() (r, w int, err error) {
@@ -148,8 +190,8 @@ func (hostKernel) Pipe() (r, w int, err error) {
 	if err := unix.Pipe2(p[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
 		return -1, -1, err
 	}
-	markNotSocket(p[0], true)
-	markNotSocket(p[1], true)
+	newFD(p[0], false)
+	newFD(p[1], false)
 	return p[0], p[1], nil
 }
 
@@ -158,8 +200,8 @@ func (hostKernel) Socketpair() (a, b int, err error) {
 	if err != nil {
 		return -1, -1, err
 	}
-	markNotSocket(p[0], false)
-	markNotSocket(p[1], false)
+	newFD(p[0], true)
+	newFD(p[1], true)
 	return p[0], p[1], nil
 }
 
@@ -179,10 +221,10 @@ func (hostKernel) Listen(network, address string, opts ListenOptions) (int, erro
 	if err != nil {
 		return -1, err
 	}
-	markNotSocket(fd, false)
+	newFD(fd, true)
 	if family != unix.AF_UNIX {
 		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
-			unix.Close(fd)
+			hostClose(fd)
 			return -1, err
 		}
 		if family == unix.AF_INET6 {
@@ -196,12 +238,12 @@ func (hostKernel) Listen(network, address string, opts ListenOptions) (int, erro
 	}
 	if opts.ReusePort {
 		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1); err != nil {
-			unix.Close(fd)
+			hostClose(fd)
 			return -1, err
 		}
 	}
 	if err := unix.Bind(fd, sa); err != nil {
-		unix.Close(fd)
+		hostClose(fd)
 		return -1, err
 	}
 	if sotype == unix.SOCK_STREAM {
@@ -210,7 +252,7 @@ func (hostKernel) Listen(network, address string, opts ListenOptions) (int, erro
 			backlog = unix.SOMAXCONN
 		}
 		if err := unix.Listen(fd, backlog); err != nil {
-			unix.Close(fd)
+			hostClose(fd)
 			return -1, err
 		}
 	}
@@ -226,7 +268,7 @@ func (hostKernel) Accept(fd int) (int, error) {
 		if err == unix.EAGAIN {
 			noteWouldBlock(fd, Readable)
 		} else if err == nil {
-			markNotSocket(nfd, false)
+			newFD(nfd, true)
 		}
 		return nfd, err
 	}
@@ -241,7 +283,7 @@ func (hostKernel) Connect(network, address string) (int, error) {
 	if err != nil {
 		return -1, err
 	}
-	markNotSocket(fd, false)
+	newFD(fd, true)
 	err = unix.Connect(fd, sa)
 	switch err {
 	case nil:
@@ -250,7 +292,7 @@ func (hostKernel) Connect(network, address string) (int, error) {
 		// EAGAIN: a unix socket whose listener's queue is full.
 		return fd, unix.EINPROGRESS
 	default:
-		unix.Close(fd)
+		hostClose(fd)
 		return -1, err
 	}
 }

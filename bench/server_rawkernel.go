@@ -7,7 +7,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// rawKernel is an experiment: the host kernel with the calls that cannot
+// rawKernel is the experiment that led eventpoll.Host to issue reads and
+// writes on its own non-blocking descriptors as raw system calls (and to
+// harvest epoll without blocking first); it is kept for comparison. It is
+// the host kernel with the calls that cannot
 // block on non-blocking sockets (read, send, sendmsg) issued as raw system
 // calls, which skip the Go runtime's entersyscall/exitsyscall. It measures
 // how much of the reactor's cost is the runtime's system call hand-off
