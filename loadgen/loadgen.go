@@ -117,12 +117,13 @@ const (
 )
 
 type run struct {
-	cfg      Config
-	proto    *proto
-	start    time.Time
-	stop     atomic.Bool   // sending stops
-	stopCh   chan struct{} // closed when sending stops
-	stopOnce sync.Once
+	reporting sync.WaitGroup // the progress reporter; Run waits for it
+	cfg       Config
+	proto     *proto
+	start     time.Time
+	stop      atomic.Bool   // sending stops
+	stopCh    chan struct{} // closed when sending stops
+	stopOnce  sync.Once
 
 	shards [histShards]struct {
 		sync.Mutex
@@ -223,7 +224,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		r.halt()
 	}()
 	if cfg.Progress != nil {
-		go r.report(ctx)
+		r.reporting.Go(func() { r.report(ctx) })
 	}
 	go r.watchdog(ctx)
 	var wg sync.WaitGroup
@@ -240,6 +241,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	wg.Wait()
 	elapsed := time.Since(r.start)
 	cancel()
+	r.reporting.Wait() // no Progress call after Run returns
 	return r.result(elapsed), nil
 }
 
@@ -270,12 +272,13 @@ func (r *run) runEventpoll(ctx context.Context) (*Result, error) {
 		r.halt()
 	}()
 	if r.cfg.Progress != nil {
-		go r.report(ctx)
+		r.reporting.Go(func() { r.report(ctx) })
 	}
 	go r.watchdog(ctx)
 	<-done
 	elapsed := time.Since(r.start)
 	cancel()
+	r.reporting.Wait() // no Progress call after Run returns
 	return r.result(elapsed), nil
 }
 

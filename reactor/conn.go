@@ -136,11 +136,19 @@ func (c *Conn) Discard(n int) int {
 // OutboundBuffered returns the number of queued, unsent output bytes.
 func (c *Conn) OutboundBuffered() int { return c.out.n }
 
-// Write queues a copy of p. Queued output is sent with one gather write
-// (writev) when the current callback returns, or when the socket becomes
-// writable again. It fails with ErrConnClosed after Close, and with
-// ErrOutboundLimit (closing the connection) when the queue would exceed
-// Server.MaxOutbound.
+// directWriteMin is the shortest Write sent to the socket at once when
+// nothing is queued: copying it would cost more than a system call of its
+// own, while shorter writes are gathered into one writev.
+const directWriteMin = 4 << 10
+
+// Write sends p, or queues a copy of it. A Write of at least 4 KiB on a
+// connection with nothing queued goes to the socket at once, and only what
+// the socket does not take is copied; other output is queued and sent with
+// one gather write (writev) when the current callback returns, or when the
+// socket becomes writable again. Output is sent in the order written. Write
+// fails with ErrConnClosed after Close, with ErrOutboundLimit (closing the
+// connection) when the queue would exceed Server.MaxOutbound, and with the
+// socket's error (closing the connection) when a direct write fails.
 func (c *Conn) Write(p []byte) (int, error) {
 	if c.state >= stateClosing || c.fatal != nil || c.abort {
 		return 0, ErrConnClosed
@@ -148,6 +156,26 @@ func (c *Conn) Write(p []byte) (int, error) {
 	if c.out.n+len(p) > c.l.cfg.maxOut {
 		c.fail(ErrOutboundLimit)
 		return 0, ErrOutboundLimit
+	}
+	if len(p) >= directWriteMin && c.out.n == 0 && c.state == stateOpen && !c.wantWrite {
+		n, err := c.l.k.Write(c.fd, p)
+		if n > 0 {
+			c.lastActive = c.l.now
+			p = p[n:]
+		}
+		if err != nil && !isAgain(err) {
+			err = wrapOp("write", err)
+			c.fail(err)
+			return n, err
+		}
+		if len(p) == 0 {
+			return n, nil
+		}
+		// The socket took part: queue the rest; the flush when the
+		// callback returns waits for writable.
+		c.out.append(p)
+		c.markDirty()
+		return n + len(p), nil
 	}
 	c.out.append(p)
 	c.markDirty()

@@ -37,9 +37,11 @@
 // (Conn.Peek, Next, Discard): nothing is copied for a handler that consumes
 // what it is given. Only bytes a handler leaves unconsumed are copied into
 // a buffer borrowed from a size-class pool, kept until consumed, then given
-// back. Write copies into borrowed output buffers; queued output is sent
+// back. A Write of 4 KiB or more on a connection with nothing queued goes
+// to the socket at once, and only what the socket does not take is copied;
+// other writes copy into borrowed output buffers, and queued output is sent
 // with one writev when the callback returns (or when the socket becomes
-// writable), and the buffers are given back as they drain. An idle
+// writable), the buffers given back as they drain. An idle
 // connection therefore holds no buffer, only its Conn (a few hundred bytes)
 // and its poller registration. In steady state an echoed message allocates
 // nothing.
