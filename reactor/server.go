@@ -12,7 +12,9 @@ import (
 )
 
 // Handler receives a stream connection's events. All three methods run on
-// the connection's loop goroutine, one at a time; they must not block.
+// the connection's loop goroutine, one at a time; they must not block. The
+// loop does not recover panics: like a panic in any goroutine, a panicking
+// handler ends the program (a handler that may panic recovers itself).
 type Handler interface {
 	// OnOpen is called once the connection is registered (accepted, or
 	// connected for a Dial).
