@@ -153,8 +153,7 @@ func (hostKernel) Shutdown(fd int, how int) error { return unix.Shutdown(fd, how
 func (hostKernel) Abort(fd int) error {
 	// SO_LINGER with a zero timeout makes close send RST and drop queued data.
 	_ = unix.SetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0})
-	forgetFD(fd)
-	return unix.Close(fd)
+	return hostClose(fd)
 }
 
 func (hostKernel) Dup(fd int) (int, error) {
