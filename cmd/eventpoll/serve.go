@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -9,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 	"time"
 
@@ -43,7 +45,6 @@ func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 	readBuf := fs.Int("read-buffer", 0, "bytes per read (0: 64 KiB; print: 512, as in the seeds)")
 	idle := fs.Duration("idle-timeout", 0, "close connections idle this long (0: never)")
 	grace := fs.Duration("shutdown-timeout", 5*time.Second, "on SIGINT/SIGTERM, how long queued output may take to drain")
-	verbose := fs.Bool("v", false, "log connection-level events to standard error")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -51,16 +52,12 @@ func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 
-	level := slog.LevelWarn
-	if *verbose {
-		level = slog.LevelDebug
-	}
 	s := &reactor.Server{
 		Loops:          *loops,
 		Backend:        *backend,
 		ReadBufferSize: *readBuf,
 		IdleTimeout:    *idle,
-		Logger:         slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
+		Logger:         slog.New(slog.NewTextHandler(stderr, nil)), // accept and loop failures
 	}
 	switch *trigger {
 	case "edge", "et":
@@ -113,7 +110,7 @@ func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 		defer os.Remove(*addr)
 	}
 	fmt.Fprintf(stderr, "eventpoll serve: %s on %s %s (backend %s, %s-triggered, %d loops)\n",
-		*proto, *network, ln.Addr(), *backend, s.Trigger, loopsOf(s))
+		*proto, *network, ln.Addr(), *backend, s.Trigger, cmp.Or(s.Loops, runtime.GOMAXPROCS(0)))
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
@@ -136,11 +133,4 @@ func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 		err = serr
 	}
 	return err
-}
-
-func loopsOf(s *reactor.Server) int {
-	if s.Loops > 0 {
-		return s.Loops
-	}
-	return defaultLoops()
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"runtime"
 	"sync"
 
 	"github.com/eventpoll/eventpoll/reactor"
@@ -61,5 +60,3 @@ func (h *printHandler) OnClose(c *reactor.Conn, err error) {
 	}
 	h.mu.Unlock()
 }
-
-func defaultLoops() int { return runtime.GOMAXPROCS(0) }
