@@ -55,12 +55,13 @@ func (l *Loop) updateInterest(c *Conn) {
 }
 
 // rearm re-arms an edge-triggered registration after EAGAIN on a backend
-// that emulates edge triggering (poll, select): Modify re-arms masked
-// conditions there, so the next arrival is reported even if the Kernel does
-// not tell the backend about EAGAIN itself. It costs no system call on those
-// backends and is not needed on epoll.
+// that emulates edge triggering (poll, select), when the Kernel does not
+// tell the backend about EAGAIN itself: Modify re-arms masked conditions
+// there, so the next arrival is reported. The host Kernel reports EAGAIN,
+// and kernel edge triggering (epoll, sim) needs no re-arm, so then it does
+// nothing (Modify would cost a system call per EAGAIN).
 func (l *Loop) rearm(c *Conn) {
-	if !l.drain || c.state == stateClosed {
+	if !l.rearmOnAgain || c.state == stateClosed {
 		return
 	}
 	if err := l.p.Modify(c.fd, edgeInterest, eventData(c.fd, c.gen)); err != nil {

@@ -21,6 +21,9 @@ type Loop struct {
 	p     eventpoll.Poller
 	edge  bool
 	drain bool // read until EAGAIN: the backend emulates edge triggering
+	// rearmOnAgain: Modify after EAGAIN, for an emulated edge (poll,
+	// select) whose Kernel does not report EAGAIN to it (Host does).
+	rearmOnAgain bool
 
 	events  []eventpoll.Event
 	buf     []byte    // shared read buffer
@@ -65,13 +68,15 @@ func newLoop(s *Server, id int) (*Loop, error) {
 		return nil, err
 	}
 	l := &Loop{
-		s:       s,
-		cfg:     cfg,
-		id:      id,
-		k:       cfg.k,
-		p:       p,
-		edge:    cfg.edge,
-		drain:   cfg.edge && (cfg.untilEAGAIN || p.Backend() != "epoll"),
+		s:     s,
+		cfg:   cfg,
+		id:    id,
+		k:     cfg.k,
+		p:     p,
+		edge:  cfg.edge,
+		drain: cfg.edge && (cfg.untilEAGAIN || p.Backend() != "epoll"),
+		rearmOnAgain: cfg.edge && (p.Backend() == "poll" || p.Backend() == "select") &&
+			cfg.k != eventpoll.Host(),
 		events:  make([]eventpoll.Event, 256),
 		buf:     make([]byte, cfg.readBuf),
 		reserve: -1,
