@@ -503,6 +503,15 @@ func (e *emu) Close() error {
 // Backend implements Poller.Backend.
 func (e *emu) Backend() string { return e.name }
 
+// Capabilities implements Capable: edge triggering emulated in user space.
+func (e *emu) Capabilities() Capabilities {
+	c := Capabilities{EmulatedEdge: true}
+	if e.name == "select" {
+		c.FDLimit = FDSetSize
+	}
+	return c
+}
+
 // Wait implements Poller.Wait.
 func (e *emu) Wait(events []Event, timeout time.Duration) (int, error) {
 	if len(events) == 0 {

@@ -51,6 +51,11 @@ func newEpoll() (Poller, error) {
 
 func (p *epollPoller) Backend() string { return "epoll" }
 
+// Capabilities implements Capable: the kernel's own edge triggering.
+func (p *epollPoller) Capabilities() Capabilities {
+	return Capabilities{KernelEdge: true, KeyedByFile: true, Exclusive: true}
+}
+
 func (p *epollPoller) ctl(op, fd int, events Events, data uint64) error {
 	var ev unix.EpollEvent
 	ev.Events = uint32(events)

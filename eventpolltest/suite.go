@@ -80,9 +80,26 @@ type Target struct {
 	Caps    Caps
 }
 
-// Run runs every case against the backend of k with DefaultCaps(backend).
+// Run runs every case against the backend of k with the capabilities its
+// Poller reports (CapsOf).
 func Run(t *testing.T, k ep.Kernel, backend string) {
-	RunTarget(t, Target{Kernel: k, Backend: backend, Caps: DefaultCaps(backend)})
+	RunTarget(t, Target{Kernel: k, Backend: backend, Caps: CapsOf(k, backend)})
+}
+
+// CapsOf creates a Poller of the backend on k and translates the
+// eventpoll.Capabilities it reports; a Poller that reports none, or that
+// cannot be created, gets DefaultCaps(backend).
+func CapsOf(k ep.Kernel, backend string) Caps {
+	p, err := k.NewPoller(backend)
+	if err != nil {
+		return DefaultCaps(backend)
+	}
+	defer p.Close()
+	if _, ok := p.(ep.Capable); !ok {
+		return DefaultCaps(backend)
+	}
+	c := ep.CapabilitiesOf(p)
+	return Caps{Exclusive: c.Exclusive, FDLimit: c.FDLimit, KernelEpoll: c.KernelEdge && c.KeyedByFile}
 }
 
 // RunTarget runs every case against target, each as a subtest of t named

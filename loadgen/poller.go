@@ -123,7 +123,7 @@ func (l *ploop) connect(backend string) error {
 		return err
 	}
 	l.p = p
-	l.shortReadDrains = p.Backend() == "epoll"
+	l.shortReadDrains = eventpoll.CapabilitiesOf(p).KernelEdge
 	events := make([]eventpoll.Event, 256)
 	next, inProgress, done := 0, 0, 0
 	deadline := time.Now().Add(l.r.cfg.DialTimeout + time.Duration(len(l.conns)/1000)*time.Second)

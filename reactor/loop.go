@@ -67,19 +67,19 @@ func newLoop(s *Server, id int) (*Loop, error) {
 	if err != nil {
 		return nil, err
 	}
+	caps := eventpoll.CapabilitiesOf(p)
 	l := &Loop{
-		s:     s,
-		cfg:   cfg,
-		id:    id,
-		k:     cfg.k,
-		p:     p,
-		edge:  cfg.edge,
-		drain: cfg.edge && (cfg.untilEAGAIN || p.Backend() != "epoll"),
-		rearmOnAgain: cfg.edge && (p.Backend() == "poll" || p.Backend() == "select") &&
-			cfg.k != eventpoll.Host(),
-		events:  make([]eventpoll.Event, 256),
-		buf:     make([]byte, cfg.readBuf),
-		reserve: -1,
+		s:            s,
+		cfg:          cfg,
+		id:           id,
+		k:            cfg.k,
+		p:            p,
+		edge:         cfg.edge,
+		drain:        cfg.edge && (cfg.untilEAGAIN || !caps.KernelEdge),
+		rearmOnAgain: cfg.edge && caps.EmulatedEdge && cfg.k != eventpoll.Host(),
+		events:       make([]eventpoll.Event, 256),
+		buf:          make([]byte, cfg.readBuf),
+		reserve:      -1,
 	}
 	if fd, err := cfg.k.ReserveFD(); err == nil {
 		l.reserve = fd

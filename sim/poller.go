@@ -66,6 +66,11 @@ func (p *Poller) FD() int { return p.epfd }
 // Backend returns "sim".
 func (p *Poller) Backend() string { return backend }
 
+// Capabilities implements eventpoll.Capable: a kernel eventpoll.
+func (p *Poller) Capabilities() ep.Capabilities {
+	return ep.Capabilities{KernelEdge: true, KeyedByFile: true, Exclusive: true}
+}
+
 // Add registers fd (epoll_ctl ADD).
 func (p *Poller) Add(fd int, events ep.Events, data uint64) error {
 	return p.control("add", unix.EPOLL_CTL_ADD, fd, events, data)
