@@ -45,7 +45,10 @@ type sample struct {
 	// ServerRunqWaitSeconds is how long the server's threads were runnable
 	// but waiting for a CPU during the run (taken by other processes).
 	ServerRunqWaitSeconds float64 `json:"server_runq_wait_seconds"`
-	Err                   string  `json:"err,omitempty"`
+	// ServerSyscallsPerMsg is the server's system calls over the run
+	// (perf, raw_syscalls:sys_enter) divided by the messages; 0: not counted.
+	ServerSyscallsPerMsg float64 `json:"server_syscalls_per_msg,omitempty"`
+	Err                  string  `json:"err,omitempty"`
 }
 
 // harness holds what every run of the matrix shares.
@@ -58,6 +61,7 @@ type harness struct {
 	loadBefore string // load average at the start
 	duration   time.Duration
 	reps       int
+	syscalls   bool      // count the server's system calls with perf
 	jsonOut    io.Writer // raw samples, one JSON object per line (may be nil)
 	log        io.Writer
 }
@@ -102,6 +106,7 @@ func (h *harness) commonFlags(fs *flag.FlagSet) (jsonPath *string) {
 	fs.DurationVar(&h.duration, "duration", 3*time.Second, "time per run")
 	fs.StringVar(&h.engine, "client-engine", "eventpoll", "load client engine: eventpoll (event loops) or net (goroutines)")
 	fs.IntVar(&h.reps, "reps", 3, "runs per cell and impl (median and range are reported)")
+	fs.BoolVar(&h.syscalls, "syscalls", false, "count the server's system calls per message with perf stat (raw_syscalls:sys_enter)")
 	return fs.String("json", "", "also write every sample as a JSON line to this file")
 }
 
@@ -131,6 +136,10 @@ func (h *harness) runOne(s *server, c cell, rep, loops int) sample {
 	a0, aok := s.allocs()
 	w0, _ := procRunqWait(s.pid())
 	cpu0, err := procCPU(s.pid())
+	var sc *syscallCounter
+	if h.syscalls && err == nil {
+		sc, _ = startSyscallCount(s.pid())
+	}
 	if err == nil {
 		var r *clientResult
 		r, err = runClientProc(h.self, h.clientCPUs, h.engine, s.addr, c.Conns, c.Depth, c.Size, h.duration)
@@ -142,6 +151,12 @@ func (h *harness) runOne(s *server, c cell, rep, loops int) sample {
 			err = cerr
 		}
 		sm.ServerCPUSeconds = cpu1 - cpu0
+		if sc != nil {
+			if n, err := sc.stop(); err == nil && sm.Msgs > 0 {
+				sm.ServerSyscallsPerMsg = float64(n) / float64(sm.Msgs)
+			}
+			sc = nil
+		}
 		if w1, err := procRunqWait(s.pid()); err == nil {
 			sm.ServerRunqWaitSeconds = max(w1-w0, 0)
 		}
@@ -151,6 +166,9 @@ func (h *harness) runOne(s *server, c cell, rep, loops int) sample {
 				sm.ServerAllocsPerMsg = float64(a1-a0) / float64(sm.Msgs)
 			}
 		}
+	}
+	if sc != nil {
+		sc.stop()
 	}
 	if err != nil {
 		sm.Err = err.Error()

@@ -31,6 +31,9 @@ type impl struct {
 //	c                          the C epoll server (bench/cserver/echo.c)
 //	net                        Go net, goroutine per connection
 //	netpoll[:loops]            cloudwego/netpoll
+//	gnet[:loops]               panjf2000/gnet/v2
+//	nbio[:loops]               lesismal/nbio
+//	c-uring                    the C io_uring server (bench/cserver/uring_echo.c)
 //	eventpoll:BACKEND:TRIG:LOOPS  the reactor, e.g. eventpoll:epoll:et:1
 //	eventpoll:BACKEND:TRIG:LOOPS:raw  the same on rawKernel (an experiment)
 func parseImpl(name, self, cbin string) (impl, error) {
@@ -42,15 +45,21 @@ func parseImpl(name, self, cbin string) (impl, error) {
 			host, port, _ := net.SplitHostPort(addr)
 			return []string{cbin, host, port}
 		}
+	case "c-uring":
+		ubin := filepath.Join(filepath.Dir(cbin), "curing")
+		im.Args = func(addr string) []string {
+			host, port, _ := net.SplitHostPort(addr)
+			return []string{ubin, host, port}
+		}
 	case "net":
 		im.Args = func(addr string) []string { return []string{self, "server", "--impl", "net", "--addr", addr} }
-	case "netpoll":
+	case "netpoll", "gnet", "nbio":
 		loops := "1"
 		if len(f) > 1 {
 			loops = f[1]
 		}
 		im.Args = func(addr string) []string {
-			return []string{self, "server", "--impl", "netpoll", "--loops", loops, "--addr", addr}
+			return []string{self, "server", "--impl", f[0], "--loops", loops, "--addr", addr}
 		}
 	case "eventpoll":
 		if len(f) != 4 && (len(f) != 5 || f[4] != "raw") {

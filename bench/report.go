@@ -56,9 +56,9 @@ func loadAvg() string {
 }
 
 type agg struct {
-	msgs, mb, p50, p99, usPerMsg, srvCPU, cliCPU, allocs, srvWait []float64
-	errors                                                        int64
-	failed                                                        []string
+	msgs, mb, p50, p99, usPerMsg, srvCPU, cliCPU, allocs, srvWait, sysPerMsg []float64
+	errors                                                                   int64
+	failed                                                                   []string
 }
 
 func aggregate(samples []sample) map[string]map[cell]*agg {
@@ -82,6 +82,9 @@ func aggregate(samples []sample) map[string]map[cell]*agg {
 		a.p50 = append(a.p50, s.Latency.P50)
 		a.p99 = append(a.p99, s.Latency.P99)
 		a.usPerMsg = append(a.usPerMsg, s.ServerUsPerMsg)
+		if s.ServerSyscallsPerMsg > 0 {
+			a.sysPerMsg = append(a.sysPerMsg, s.ServerSyscallsPerMsg)
+		}
 		if s.ServerAllocsPerMsg >= 0 {
 			a.allocs = append(a.allocs, s.ServerAllocsPerMsg)
 		}
@@ -104,8 +107,8 @@ func matrixReport(cells []cell, impls []impl, samples []sample, idle []idleResul
 	data := aggregate(samples)
 	for _, c := range cells {
 		fmt.Fprintf(&b, "#### %s\n\n", c)
-		fmt.Fprintln(&b, "| server | msgs/s (median) | [min–max] | MB/s | p50 µs | p99 µs | server CPU µs/msg | server allocs/msg | server CPU % | server waited for CPU % | client CPU % | vs C | errors |")
-		fmt.Fprintln(&b, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+		fmt.Fprintln(&b, "| server | msgs/s (median) | [min–max] | MB/s | p50 µs | p99 µs | server CPU µs/msg | syscalls/msg | server allocs/msg | server CPU % | server waited for CPU % | client CPU % | vs C | errors |")
+		fmt.Fprintln(&b, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 		var cMed float64
 		if a := data["c"][c]; a != nil {
 			cMed = med(a.msgs)
@@ -116,7 +119,7 @@ func matrixReport(cells []cell, impls []impl, samples []sample, idle []idleResul
 				continue
 			}
 			if len(a.msgs) == 0 {
-				fmt.Fprintf(&b, "| %s | failed: %s | | | | | | | | | | | |\n", im.Name, firstLine(a.failed))
+				fmt.Fprintf(&b, "| %s | failed: %s | | | | | | | | | | | | |\n", im.Name, firstLine(a.failed))
 				continue
 			}
 			m, lo, hi := stats(a.msgs)
@@ -128,8 +131,12 @@ func matrixReport(cells []cell, impls []impl, samples []sample, idle []idleResul
 			if len(a.allocs) > 0 {
 				allocs = fmt.Sprintf("%.3f", med(a.allocs))
 			}
-			fmt.Fprintf(&b, "| %s | %.0f | [%.0f–%.0f] | %.1f | %.0f | %.0f | %.2f | %s | %.0f | %.0f | %.0f | %s | %d |\n",
-				im.Name, m, lo, hi, med(a.mb), med(a.p50), med(a.p99), med(a.usPerMsg), allocs, med(a.srvCPU), med(a.srvWait), med(a.cliCPU), vs, a.errors)
+			sys := "n/a"
+			if len(a.sysPerMsg) > 0 {
+				sys = fmt.Sprintf("%.3f", med(a.sysPerMsg))
+			}
+			fmt.Fprintf(&b, "| %s | %.0f | [%.0f–%.0f] | %.1f | %.0f | %.0f | %.2f | %s | %s | %.0f | %.0f | %.0f | %s | %d |\n",
+				im.Name, m, lo, hi, med(a.mb), med(a.p50), med(a.p99), med(a.usPerMsg), sys, allocs, med(a.srvCPU), med(a.srvWait), med(a.cliCPU), vs, a.errors)
 		}
 		fmt.Fprintln(&b)
 	}

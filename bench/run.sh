@@ -18,7 +18,14 @@ build)
 	CGO_ENABLED=0 go build -o bin/bench .
 	${CC:-cc} -O2 -Wall -static -o bin/cecho cserver/echo.c 2>/dev/null ||
 		${CC:-cc} -O2 -Wall -o bin/cecho cserver/echo.c
-	echo "built bin/bench bin/cecho"
+	# The C io_uring server needs liburing (Debian: liburing-dev); without it
+	# the c-uring impl is unavailable and the rest still builds.
+	if ${CC:-cc} -O2 -Wall -static -o bin/curing cserver/uring_echo.c -luring 2>/dev/null ||
+		${CC:-cc} -O2 -Wall -o bin/curing cserver/uring_echo.c -luring; then
+		echo "built bin/bench bin/cecho bin/curing"
+	else
+		echo "built bin/bench bin/cecho (no bin/curing: install liburing-dev)"
+	fi
 	;;
 quick)
 	[ -x bin/bench ] || "$0" build

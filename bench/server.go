@@ -18,7 +18,7 @@ import (
 
 // serverConfig selects an echo server implementation and its tuning.
 type serverConfig struct {
-	Impl    string // "eventpoll", "net", "netpoll"
+	Impl    string // "eventpoll", "net", "netpoll", "gnet", "nbio"
 	Addr    string
 	Backend string // eventpoll: "epoll", "poll", "select"
 	Trigger string // eventpoll: "et" or "lt"
@@ -33,7 +33,7 @@ type serverConfig struct {
 func runServer(args []string) error {
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	var cfg serverConfig
-	fs.StringVar(&cfg.Impl, "impl", "net", "eventpoll, net or netpoll")
+	fs.StringVar(&cfg.Impl, "impl", "net", "eventpoll, net, netpoll, gnet or nbio")
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:7000", "listen address")
 	fs.StringVar(&cfg.Backend, "backend", "epoll", "eventpoll backend")
 	fs.StringVar(&cfg.Trigger, "trigger", "et", "eventpoll trigger mode: et or lt")
@@ -58,6 +58,10 @@ func runServer(args []string) error {
 		return serveNetpoll(ctx, cfg)
 	case "eventpoll":
 		return serveEventpoll(ctx, cfg)
+	case "gnet":
+		return serveGnet(ctx, cfg)
+	case "nbio":
+		return serveNbio(ctx, cfg)
 	}
 	return fmt.Errorf("unknown impl %q", cfg.Impl)
 }
