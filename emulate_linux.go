@@ -46,12 +46,12 @@ func (e *emu) drainEventfd() {
 // POLLIN, POLLPRI, POLLOUT and POLLRDHUP equal their EPOLL* counterparts;
 // POLLERR and POLLHUP are always reported and need not be asked for.
 func pollEvents(ev Events) int16 {
-	return int16(ev & (Readable | Priority | Writable | ReadHangup))
+	return int16(toEpoll(ev & (Readable | Priority | Writable | ReadHangup)))
 }
 
 // fromPoll translates poll(2) result bits to conditions.
 func fromPoll(revents int16) Events {
-	return Events(uint16(revents)) & conditionMask
+	return fromEpoll(uint32(uint16(revents)))
 }
 
 // ppoll calls ppoll(2) (poll(2) with a timespec; the same kernel code) with a

@@ -58,7 +58,7 @@ func (p *epollPoller) Capabilities() Capabilities {
 
 func (p *epollPoller) ctl(op, fd int, events Events, data uint64) error {
 	var ev unix.EpollEvent
-	ev.Events = uint32(events)
+	ev.Events = toEpoll(events)
 	*(*uint64)(unsafe.Pointer(&ev.Fd)) = data
 	return unix.EpollCtl(p.epfd, op, fd, &ev)
 }
@@ -152,7 +152,7 @@ func (p *epollPoller) harvest(events []Event, raw []unix.EpollEvent, n int, err 
 			woke = true
 			continue
 		}
-		events[k] = Event{Events: Events(raw[i].Events), Data: data}
+		events[k] = Event{Events: fromEpoll(raw[i].Events), Data: data}
 		k++
 	}
 	if woke {

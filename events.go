@@ -1,32 +1,32 @@
 package eventpoll
 
-import (
-	"strings"
-
-	"golang.org/x/sys/unix"
-)
+import "strings"
 
 // Events is a set of readiness conditions and registration modes. The bit
-// values are those of Linux epoll, so the epoll backend passes them through
-// unchanged; the poll and select backends translate them.
+// values are the project's own, the same on every operating system; each
+// backend translates them to and from its kernel's (epoll, poll, kqueue).
+// Programs use the names, never the numbers.
 type Events uint32
 
 // Readiness conditions reported by Wait and requested by Add and Modify.
+// The first five have the values of POLLIN, POLLPRI, POLLOUT, POLLERR and
+// POLLHUP, which are the same on every Unix, so translating to and from
+// poll(2) and epoll costs a mask and a shift (see events_linux.go).
 const (
 	// Readable: data (or a pending connection, or end of file) can be read.
-	Readable Events = unix.EPOLLIN
+	Readable Events = 1 << 0
 	// Priority: urgent (out-of-band) data can be read.
-	Priority Events = unix.EPOLLPRI
+	Priority Events = 1 << 1
 	// Writable: a write would not block.
-	Writable Events = unix.EPOLLOUT
+	Writable Events = 1 << 2
 	// Error: an error is pending on the fd. Always reported, never needs asking for.
-	Error Events = unix.EPOLLERR
+	Error Events = 1 << 3
 	// Hangup: both directions are shut down or the peer is gone. Always
 	// reported. Hangup is not end of file: read until a read returns 0.
-	Hangup Events = unix.EPOLLHUP
+	Hangup Events = 1 << 4
 	// ReadHangup: the peer shut down its writing side (it sent FIN). Data it
 	// sent before is still readable and the local side can still write.
-	ReadHangup Events = unix.EPOLLRDHUP
+	ReadHangup Events = 1 << 5
 )
 
 // Registration modes, passed to Add and Modify together with conditions.
@@ -34,13 +34,13 @@ const (
 	// EdgeTriggered reports a change of readiness once instead of reporting
 	// for as long as the fd stays ready. A program that reads or writes until
 	// the call fails with EAGAIN behaves the same on every backend.
-	EdgeTriggered Events = unix.EPOLLET
+	EdgeTriggered Events = 1 << 8
 	// OneShot reports one event and then disables the registration until
 	// Modify re-arms it. The fd stays registered: Add fails with EEXIST.
-	OneShot Events = unix.EPOLLONESHOT
+	OneShot Events = 1 << 9
 	// Exclusive wakes only one of several pollers that watch the same fd
 	// (epoll only, Add only; elsewhere Add fails with ErrUnsupported).
-	Exclusive Events = unix.EPOLLEXCLUSIVE
+	Exclusive Events = 1 << 10
 )
 
 const (
@@ -59,7 +59,7 @@ type Event struct {
 
 // ReservedData is the one Data value a registration may not use: backends
 // mark their internal wake-up descriptor with it. Add and Modify refuse it
-// with an error wrapping unix.EINVAL.
+// with an error wrapping syscall.EINVAL.
 const ReservedData = ^uint64(0)
 
 var eventNames = []struct {

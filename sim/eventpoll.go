@@ -430,6 +430,14 @@ func (e *eventpoll) depthUp(depth int) int {
 	return best
 }
 
+// The operations of ctl, as epoll_ctl's EPOLL_CTL_ADD, _DEL and _MOD (sim's
+// own values, so that it builds where x/sys/unix has no epoll).
+const (
+	ctlAdd = 1 + iota
+	ctlDel
+	ctlMod
+)
+
 // ctl is epoll_ctl after the descriptor lookups, with its error order:
 // EPERM, EINVAL, ELOOP, EEXIST / ENOENT.
 func (e *eventpoll) ctl(op int, tf *file, fd int, events ep.Events, data uint64) error {
@@ -440,8 +448,8 @@ func (e *eventpoll) ctl(op int, tf *file, fd int, events ep.Events, data uint64)
 		return unix.EINVAL
 	}
 	target, isEP := tf.ops.(*eventpoll)
-	if op != unix.EPOLL_CTL_DEL && events&ep.Exclusive != 0 {
-		if op == unix.EPOLL_CTL_MOD {
+	if op != ctlDel && events&ep.Exclusive != 0 {
+		if op == ctlMod {
 			return unix.EINVAL
 		}
 		if isEP || events&^exclusiveOK != 0 {
@@ -460,17 +468,17 @@ func (e *eventpoll) ctl(op int, tf *file, fd int, events ep.Events, data uint64)
 	if closed {
 		return unix.EBADF
 	}
-	if op == unix.EPOLL_CTL_ADD && isEP && !e.loopCheck(target) {
+	if op == ctlAdd && isEP && !e.loopCheck(target) {
 		return unix.ELOOP
 	}
 	epi := e.rbr.get(itemKey{tf.id, fd})
 	switch op {
-	case unix.EPOLL_CTL_ADD:
+	case ctlAdd:
 		if epi != nil {
 			return unix.EEXIST
 		}
 		e.insert(tf, fd, events, data)
-	case unix.EPOLL_CTL_MOD:
+	case ctlMod:
 		if epi == nil {
 			return unix.ENOENT
 		}
@@ -478,7 +486,7 @@ func (e *eventpoll) ctl(op int, tf *file, fd int, events ep.Events, data uint64)
 			return unix.EINVAL
 		}
 		e.modify(epi, events, data)
-	case unix.EPOLL_CTL_DEL:
+	case ctlDel:
 		if epi == nil {
 			return unix.ENOENT
 		}

@@ -20,6 +20,25 @@ type nestedSide interface {
 	close()
 }
 
+// epollBits translates the conditions and modes the scenarios use to
+// epoll_event bits (eventpoll.Events values are the project's own).
+func epollBits(ev ep.Events) uint32 {
+	var b uint32
+	for _, m := range []struct {
+		ev  ep.Events
+		bit uint32
+	}{{ep.Readable, unix.EPOLLIN}, {ep.Writable, unix.EPOLLOUT}, {ep.EdgeTriggered, unix.EPOLLET}, {ep.OneShot, unix.EPOLLONESHOT}} {
+		if ev&m.ev != 0 {
+			b |= m.bit
+			ev &^= m.ev
+		}
+	}
+	if ev != 0 {
+		panic("epollBits: no translation for " + ev.String())
+	}
+	return b
+}
+
 // linuxNested uses raw epoll descriptors, since the Poller API does not
 // expose the epoll fd.
 type linuxNested struct{ outer, inner, r, w int }
@@ -37,10 +56,10 @@ func (l *linuxNested) setup(om, im ep.Events) error {
 		return err
 	}
 	l.r, l.w = p[0], p[1]
-	if err := unix.EpollCtl(l.inner, unix.EPOLL_CTL_ADD, l.r, &unix.EpollEvent{Events: uint32(ep.Readable | im), Fd: 1}); err != nil {
+	if err := unix.EpollCtl(l.inner, unix.EPOLL_CTL_ADD, l.r, &unix.EpollEvent{Events: epollBits(ep.Readable | im), Fd: 1}); err != nil {
 		return err
 	}
-	return unix.EpollCtl(l.outer, unix.EPOLL_CTL_ADD, l.inner, &unix.EpollEvent{Events: uint32(ep.Readable | om), Fd: 2})
+	return unix.EpollCtl(l.outer, unix.EPOLL_CTL_ADD, l.inner, &unix.EpollEvent{Events: epollBits(ep.Readable | om), Fd: 2})
 }
 
 func (l *linuxNested) write() error { _, err := unix.Write(l.w, []byte("x")); return err }

@@ -45,7 +45,7 @@ func (k *Kernel) newPoller() (*Poller, error) {
 		return nil, ep.NewOpError(backend, "new", -1, err)
 	}
 	p := &Poller{k: k, ep: e, epfd: epfd, wakefd: wakefd, wakeEv: ev}
-	if err := e.ctl(unix.EPOLL_CTL_ADD, wf, wakefd, ep.Readable, ep.ReservedData); err != nil {
+	if err := e.ctl(ctlAdd, wf, wakefd, ep.Readable, ep.ReservedData); err != nil {
 		k.Close(wakefd)
 		k.Close(epfd)
 		return nil, ep.NewOpError(backend, "new", -1, err)
@@ -73,21 +73,21 @@ func (p *Poller) Capabilities() ep.Capabilities {
 
 // Add registers fd (epoll_ctl ADD).
 func (p *Poller) Add(fd int, events ep.Events, data uint64) error {
-	return p.control("add", unix.EPOLL_CTL_ADD, fd, events, data)
+	return p.control("add", ctlAdd, fd, events, data)
 }
 
 // Modify changes fd's registration and re-polls it (epoll_ctl MOD).
 func (p *Poller) Modify(fd int, events ep.Events, data uint64) error {
-	return p.control("modify", unix.EPOLL_CTL_MOD, fd, events, data)
+	return p.control("modify", ctlMod, fd, events, data)
 }
 
 // Delete removes fd's registration (epoll_ctl DEL).
 func (p *Poller) Delete(fd int) error {
-	return p.control("delete", unix.EPOLL_CTL_DEL, fd, 0, 0)
+	return p.control("delete", ctlDel, fd, 0, 0)
 }
 
 func (p *Poller) control(name string, op, fd int, events ep.Events, data uint64) error {
-	if op != unix.EPOLL_CTL_DEL {
+	if op != ctlDel {
 		if err := ep.CheckEvents(events, data); err != nil {
 			return ep.NewOpError(backend, name, fd, err)
 		}
