@@ -1,6 +1,7 @@
 package reactor
 
 import (
+	"crypto/tls"
 	"log/slog"
 	"runtime"
 	"time"
@@ -79,6 +80,10 @@ type config struct {
 	log         *slog.Logger
 	handler     Handler
 	packet      PacketHandler
+	tlsServer   *tls.Config
+	tlsClient   *tls.Config
+	tlsTimeout  time.Duration
+	tlsSem      chan struct{}
 }
 
 func (s *Server) config() config {
@@ -134,5 +139,15 @@ func (s *Server) config() config {
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
+	c.tlsServer, c.tlsClient = s.TLSConfig, s.TLSClientConfig
+	c.tlsTimeout = s.TLSHandshakeTimeout
+	if c.tlsTimeout == 0 {
+		c.tlsTimeout = DefaultTLSHandshakeTimeout
+	}
+	n := s.TLSHandshakeConcurrency
+	if n <= 0 {
+		n = 4 * runtime.GOMAXPROCS(0)
+	}
+	c.tlsSem = make(chan struct{}, n)
 	return c
 }

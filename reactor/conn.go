@@ -46,7 +46,8 @@ type Conn struct {
 	abort          bool // Abort requested
 	notifyWritable bool // OnWritable due
 	registered     uint32
-	fatal          error // close with this error at the next settle
+	fatal          error     // close with this error at the next settle
+	tls            *tlsState // nil for a plain connection (tls.go)
 
 	idle       int64 // idle timeout in ns, 0 none
 	lastActive int64
@@ -157,6 +158,9 @@ func (c *Conn) Write(p []byte) (int, error) {
 		c.fail(ErrOutboundLimit)
 		return 0, ErrOutboundLimit
 	}
+	if c.tls != nil {
+		return c.tlsWrite(p)
+	}
 	if len(p) >= directWriteMin && c.out.n == 0 && c.state == stateOpen && !c.wantWrite {
 		n, err := c.l.k.Write(c.fd, p)
 		if n > 0 {
@@ -213,6 +217,7 @@ func (c *Conn) Close() error {
 		c.fail(ErrConnClosed)
 		return nil
 	}
+	c.tlsCloseNotify()
 	c.state = stateClosing
 	c.lingerAt = c.l.now + int64(c.l.cfg.linger)
 	c.l.schedule(c)

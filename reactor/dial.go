@@ -33,6 +33,7 @@ func (l *Loop) Dial(network, address string, h Handler) (*Conn, error) {
 	if err != nil {
 		c.state = stateConnecting
 	}
+	l.tlsAttach(c, tlsClientConfig(l.cfg.tlsClient, address), true)
 	if network != "unix" {
 		l.k.SetNoDelay(fd, true)
 	}
@@ -64,7 +65,7 @@ func (l *Loop) startDial(c *Conn) {
 		c.dial <- wrapOp("register", err)
 		return
 	}
-	if c.state == stateOpen && c.dial != nil {
+	if c.state == stateOpen && c.dial != nil && c.tls == nil {
 		c.dial <- nil
 		c.dial = nil
 	}
@@ -81,6 +82,10 @@ func (l *Loop) finishConnect(c *Conn) {
 	c.lastActive = l.now
 	l.updateInterest(c)
 	l.schedule(c)
+	if c.tls != nil {
+		l.tlsOpen(c) // OnOpen (and DialContext's answer) follow the handshake
+		return
+	}
 	if c.dial != nil {
 		c.dial <- nil
 		c.dial = nil
@@ -125,6 +130,9 @@ func (s *Server) DialContext(ctx context.Context, network, address string, h Han
 	c.idle = int64(s.cfg.idle)
 	if err != nil {
 		c.state = stateConnecting
+	}
+	if s.cfg.tlsClient != nil {
+		l.tlsAttach(c, tlsClientConfig(s.cfg.tlsClient, address), true)
 	}
 	c.dial = make(chan error, 1)
 	done := c.dial

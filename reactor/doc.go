@@ -69,6 +69,24 @@
 // for the socket, and readable interest is removed while a connection is
 // paused, so no registration reports readiness nobody acts on.
 //
+// # TLS
+//
+// With Server.TLSConfig set, accepted connections speak TLS through the
+// standard library's crypto/tls (no fork); with Server.TLSClientConfig,
+// dialed ones do. Handlers see plaintext through the same Conn API, so one
+// handler serves with and without TLS. A transport sits between the socket
+// and the Conn's buffers: plain connections pass bytes through, TLS ones
+// (tls.go) run the handshake on a goroutine over an in-memory net.Conn that
+// the loop feeds (bounded by TLSHandshakeConcurrency while computing, and
+// by TLSHandshakeTimeout, default 10 s), then decrypt on the loop one
+// complete record at a time, so a loop never blocks. OnOpen follows the
+// handshake; Conn.TLSConnectionState reports ALPN, SNI, resumption and peer
+// certificates, which all come from the tls.Config. Close sends
+// close_notify; a bad record or an alert closes that connection only, with
+// the error in OnClose. A partial record waits in a pooled buffer, so an
+// idle TLS connection holds no reactor buffer (crypto/tls keeps its own
+// per-connection record buffers, sized by the largest record seen).
+//
 // # Closing
 //
 // The peer's FIN (read hangup) delivers the remaining bytes; the handler

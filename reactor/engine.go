@@ -81,6 +81,10 @@ func (l *Loop) addConn(c *Conn) error {
 	c.registered = uint32(ev)
 	l.schedule(c)
 	if c.state == stateOpen {
+		if c.tls != nil {
+			l.tlsOpen(c) // OnOpen follows the handshake
+			return nil
+		}
 		c.handler.OnOpen(c)
 		l.settle(c)
 	}
@@ -98,6 +102,7 @@ func (l *Loop) openAccepted(fd int, tcp bool) {
 		l.k.SetNoDelay(fd, true)
 	}
 	c := l.newConn(fd, l.cfg.handler, true)
+	l.tlsAttach(c, l.cfg.tlsServer, false)
 	if err := l.addConn(c); err != nil {
 		l.cfg.log.Warn("reactor: cannot register connection", "fd", fd, "err", err)
 		l.k.Close(fd)
@@ -141,6 +146,9 @@ func (l *Loop) connEvent(c *Conn, ev eventpoll.Events) {
 // connection stopped by the budget is queued to be read again after the
 // other ready connections had their turn.
 func (l *Loop) readConn(c *Conn, drain bool) {
+	if c.tls != nil && c.state == stateOpen && !c.paused && c.tls.tr.pending() && !l.tlsInput(c, nil) {
+		return // records left by a paused connection
+	}
 	total := 0
 	for {
 		if c.state == stateClosed || c.eof || (c.paused && c.state == stateOpen) {
@@ -149,7 +157,7 @@ func (l *Loop) readConn(c *Conn, drain bool) {
 		deliver := c.state == stateOpen
 		var buf []byte
 		switch {
-		case !deliver:
+		case !deliver || c.tls != nil:
 			buf = l.buf
 		case c.inBuf != nil:
 			buf = c.readSpace(len(l.buf))
@@ -171,7 +179,11 @@ func (l *Loop) readConn(c *Conn, drain bool) {
 		}
 		total += n
 		c.lastActive = l.now
-		if deliver {
+		if deliver && c.tls != nil {
+			if !l.tlsInput(c, buf[:n]) {
+				return
+			}
+		} else if deliver {
 			if c.inBuf != nil {
 				c.in = c.in[:len(c.in)+n]
 			} else {
@@ -265,6 +277,9 @@ func (c *Conn) readSpace(maxRead int) []byte {
 // handler may finish writing (or, as a ReadHangupHandler, keep the
 // connection open), then the connection closes.
 func (l *Loop) readEOF(c *Conn) {
+	if c.tls != nil && l.tlsEOF(c) {
+		return
+	}
 	c.eof = true
 	switch c.state {
 	case stateFinWait:
@@ -321,8 +336,8 @@ func (l *Loop) flush(c *Conn) error {
 	if c.paused && c.out.n <= l.cfg.low {
 		c.paused = false
 		l.updateInterest(c)
-		if l.edge {
-			l.requeue(c)
+		if l.edge || c.tls != nil {
+			l.requeue(c) // TLS: records may wait in the connection's buffer
 		}
 		if _, ok := c.handler.(WritableHandler); ok {
 			c.notifyWritable = true
@@ -405,6 +420,9 @@ func (l *Loop) closeConn(c *Conn, err error, abort bool) {
 		c.inBuf = nil
 	}
 	c.out.release()
+	if c.tls != nil {
+		c.tlsRelease()
+	}
 	l.nconns.Add(-1)
 	if c.dial != nil {
 		c.dial <- err
@@ -452,7 +470,11 @@ func (l *Loop) connTimer(c *Conn) {
 			l.closeConn(c, ErrLingerTimeout, true)
 		}
 	case c.deadline != 0 && now >= c.deadline:
-		l.closeConn(c, ErrDeadline, false)
+		err := ErrDeadline
+		if c.tls != nil && c.tls.deadline != 0 {
+			err = ErrTLSHandshakeTimeout
+		}
+		l.closeConn(c, err, false)
 	case c.idle > 0 && c.state != stateConnecting && now >= c.lastActive+c.idle:
 		l.closeConn(c, ErrIdleTimeout, false)
 	default:

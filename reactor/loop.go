@@ -25,19 +25,20 @@ type Loop struct {
 	// select) whose Kernel does not report EAGAIN to it (Host does).
 	rearmOnAgain bool
 
-	events  []eventpoll.Event
-	buf     []byte    // shared read buffer
-	fds     []fdEntry // indexed by fd
-	gen     uint32
-	nconns  atomic.Int32 // connections owned or being handed to this loop
-	reserve int          // placeholder fd for the EMFILE trick, -1 if none
-	now     int64        // Kernel.Now at the start of the iteration
-	timers  timerHeap
-	dirty   []*Conn // connections with output or a close to settle
-	again   []*Conn // edge-triggered connections to read without an event
-	again2  []*Conn
-	lns     []*listenFD
-	stale   atomic.Int64 // events dropped because their generation was old
+	events   []eventpoll.Event
+	buf      []byte    // shared read buffer
+	tlsPlain []byte    // shared plaintext buffer for TLS records (tls.go)
+	fds      []fdEntry // indexed by fd
+	gen      uint32
+	nconns   atomic.Int32 // connections owned or being handed to this loop
+	reserve  int          // placeholder fd for the EMFILE trick, -1 if none
+	now      int64        // Kernel.Now at the start of the iteration
+	timers   timerHeap
+	dirty    []*Conn // connections with output or a close to settle
+	again    []*Conn // edge-triggered connections to read without an event
+	again2   []*Conn
+	lns      []*listenFD
+	stale    atomic.Int64 // events dropped because their generation was old
 
 	draining bool // Shutdown: close gracefully, exit when empty
 	stopping bool // Close: exit now

@@ -2,6 +2,7 @@ package reactor
 
 import (
 	"context"
+	"crypto/tls"
 	"log/slog"
 	"net"
 	"sync"
@@ -98,6 +99,22 @@ type Server struct {
 	LingerTimeout time.Duration
 	// Logger receives accept errors and other events; nil discards them.
 	Logger *slog.Logger
+	// TLSConfig, when not nil, makes every accepted connection a TLS server
+	// connection (see tls.go): handlers see plaintext through the same Conn
+	// API, and OnOpen follows the handshake.
+	TLSConfig *tls.Config
+	// TLSClientConfig, when not nil, makes connections made by Dial,
+	// DialContext and Loop.Dial TLS clients. An empty ServerName is taken
+	// from the dialed host.
+	TLSClientConfig *tls.Config
+	// TLSHandshakeTimeout closes a TLS connection whose handshake has not
+	// finished in that time (ErrTLSHandshakeTimeout); 0 means
+	// DefaultTLSHandshakeTimeout (10 s), negative means none.
+	TLSHandshakeTimeout time.Duration
+	// TLSHandshakeConcurrency bounds the handshakes computing at once (a
+	// handshake waiting for its peer does not count); 0 means
+	// 4 * GOMAXPROCS.
+	TLSHandshakeConcurrency int
 
 	mu      sync.Mutex
 	cfg     config

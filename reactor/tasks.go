@@ -78,6 +78,11 @@ func (l *Loop) runTask(t *task) {
 			putBuf(t.buf)
 			return
 		}
+		if c.tls != nil {
+			c.Write((*t.buf)[:t.n]) // encrypted
+			putBuf(t.buf)
+			return
+		}
 		if c.out.n+t.n > l.cfg.maxOut {
 			putBuf(t.buf)
 			c.fail(ErrOutboundLimit)
