@@ -165,7 +165,7 @@ var lifecycleCases = []testCase{
 	// Sequential: the closed number must not be reused before Delete.
 	seq("CloseDupKeepsRegistration", func(f *fixture) {
 		if !f.target.Caps.KernelEpoll {
-			f.t.Skip("registrations keyed by open file (stale item after close of one of two descriptors) exist only in a kernel eventpoll; poll and select key by fd number")
+			f.t.Skip("registrations keyed by open file (stale item after close of one of two descriptors) exist only in a kernel eventpoll; poll, select and kqueue key by fd number (kqueue drops an fd's knotes when that fd is closed)")
 		}
 		p := f.poller()
 		r, w := f.pipe()

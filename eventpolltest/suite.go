@@ -56,15 +56,23 @@ type Caps struct {
 	// open file, so closing one of two descriptors of a file leaves the
 	// registration alive.
 	KernelEpoll bool
+	// KernelEdge: edge triggering is the kernel's (epoll, kqueue's EV_CLEAR):
+	// one edge wakes one of several waiters and is delivered once, even
+	// where registrations are keyed by fd number (kqueue). KernelEpoll
+	// implies it.
+	KernelEdge bool
 }
 
 // DefaultCaps returns the capabilities of the backends this module knows:
-// "epoll" and "sim" are kernel eventpolls, "select" refuses fds >=
+// "epoll" and "sim" are kernel eventpolls, "kqueue" has the kernel's edge
+// triggering but keys registrations by fd number, "select" refuses fds >=
 // eventpoll.FDSetSize, and every other backend gets the shared behaviour only.
 func DefaultCaps(backend string) Caps {
 	switch backend {
 	case "epoll", "sim":
-		return Caps{Exclusive: true, KernelEpoll: true}
+		return Caps{Exclusive: true, KernelEpoll: true, KernelEdge: true}
+	case "kqueue":
+		return Caps{KernelEdge: true}
 	case "select":
 		return Caps{FDLimit: ep.FDSetSize}
 	default:
@@ -99,7 +107,7 @@ func CapsOf(k ep.Kernel, backend string) Caps {
 		return DefaultCaps(backend)
 	}
 	c := ep.CapabilitiesOf(p)
-	return Caps{Exclusive: c.Exclusive, FDLimit: c.FDLimit, KernelEpoll: c.KernelEdge && c.KeyedByFile}
+	return Caps{Exclusive: c.Exclusive, FDLimit: c.FDLimit, KernelEpoll: c.KernelEdge && c.KeyedByFile, KernelEdge: c.KernelEdge}
 }
 
 // RunTarget runs every case against target, each as a subtest of t named

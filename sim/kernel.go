@@ -27,6 +27,8 @@ type Kernel struct {
 	// epmu is the kernel's epmutex: it serializes loop checks of nested
 	// eventpolls with the removal of items when files are released.
 	epmu sync.Mutex
+	// kqs are the kqueues, whose knotes on an fd go when it is closed.
+	kqs kqRegistry
 
 	rngMu sync.Mutex
 	rng   *rand.Rand
@@ -175,8 +177,16 @@ func (k *Kernel) Close(fd int) error {
 	if k.trace.on {
 		k.tracef("close %d", fd)
 	}
+	k.kqs.fdclose(fd)
 	k.put(f)
 	return nil
+}
+
+// names reports whether fd is open on f.
+func (k *Kernel) names(fd int, f *file) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return fd >= 0 && fd < len(k.fds) && k.fds[fd] == f
 }
 
 // Dup duplicates fd onto the lowest free descriptor; both share one file.
@@ -327,13 +337,16 @@ func (k *Kernel) ReserveFD() (int, error) {
 	return fd, err
 }
 
-// NewPoller creates an eventpoll-backed Poller: "", "epoll" and "sim" all
-// name it.
+// NewPoller creates an eventpoll-backed Poller ("", "epoll" and "sim" all
+// name it) or, for "kqueue", eventpoll's kqueue backend over the simulated
+// kqueue (not in Deterministic mode).
 func (k *Kernel) NewPoller(backend string) (ep.Poller, error) {
 	switch backend {
 	case "", "epoll", "sim":
+	case "kqueue":
+		return k.newKqueuePoller()
 	default:
-		return nil, fmt.Errorf("%w %q (sim has \"sim\", also called \"epoll\")", ep.ErrUnknownBackend, backend)
+		return nil, fmt.Errorf("%w %q (sim has \"sim\", also called \"epoll\", and \"kqueue\")", ep.ErrUnknownBackend, backend)
 	}
 	return k.newPoller()
 }
