@@ -14,6 +14,9 @@ import (
 // Descriptors a Kernel creates are non-blocking and close-on-exec. Errors
 // are syscall.Errno values (possibly wrapped), so errors.Is(err, unix.EAGAIN)
 // works on every implementation. Methods are safe for concurrent use.
+// Read, Write, Writev, Accept, RecvFrom and SendTo restart after EINTR, and
+// Connect reports it as EINPROGRESS; Close may fail with EINTR after it has
+// released the descriptor, which must then not be closed again.
 type Kernel interface {
 	// NewPoller creates a Poller ("" means the kernel's default backend).
 	NewPoller(backend string) (Poller, error)

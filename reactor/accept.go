@@ -1,6 +1,7 @@
 package reactor
 
 import (
+	"syscall"
 	"time"
 
 	"github.com/eventpoll/eventpoll"
@@ -35,6 +36,12 @@ func (l *Loop) openListener(a *listenFD) {
 
 func (l *Loop) armListener(a *listenFD) {
 	gen, err := l.register(a.fd, eventpoll.Readable, fdEntry{ln: a})
+	if err != nil && (isErr(err, syscall.ENOMEM) || isErr(err, syscall.ENOSPC)) {
+		// A passing shortage (epoll_ctl): try again after a backoff, as
+		// after a failed accept, rather than stop listening for good.
+		l.pauseAccept(a, err)
+		return
+	}
 	if err != nil {
 		l.cfg.log.Error("reactor: cannot register listener", "addr", a.ln.addr, "err", err)
 		l.closeListener(a)

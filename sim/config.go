@@ -38,6 +38,9 @@ type Config struct {
 	// virtual clock; segments of one direction still arrive in order. Data in
 	// flight counts against the buffers. Zero delivers at once.
 	MaxDelay time.Duration
+	// Faults are the failures injected at Kernel and Poller calls (see
+	// Faults); the zero value injects none.
+	Faults Faults
 	// Trace records every operation (see Kernel.Trace) so that two runs can
 	// be compared.
 	Trace bool

@@ -101,6 +101,9 @@ func (k *Kernel) RecvFrom(fd int, p []byte) (int, net.Addr, error) {
 		}
 		return 0, nil, unix.ENOTSOCK
 	}
+	if err := k.ioFault(fd, f, false); err != nil {
+		return 0, nil, err
+	}
 	n, from, err := d.recv(p)
 	if k.trace.on {
 		k.tracef("recvfrom %d = %d %v", fd, n, errName(err))
@@ -137,6 +140,9 @@ func (k *Kernel) SendTo(fd int, p []byte, addr net.Addr) (int, error) {
 	}
 	if len(p) > 65507 {
 		return 0, unix.EMSGSIZE
+	}
+	if err := k.ioFault(fd, f, true); err != nil {
+		return 0, err
 	}
 	k.mu.Lock()
 	b := k.net.binds[bindKey{proto: "udp", port: ua.Port}]

@@ -98,4 +98,18 @@
 // Kernel.Advance let tests check for leaks and drive the schedule.
 // TestSeeds runs the reactor's echo server this way under 1000 seeds; a
 // failing seed prints the command that replays it.
+//
+// # Faults
+//
+// Config.Faults injects, with seeded probabilities, the failures Linux can
+// return at each call: EAGAIN on a ready descriptor, a connection reset
+// mid-stream (ECONNRESET, EPIPE), ENOMEM and ENOBUFS, EMFILE and ENFILE on
+// accept, EINTR from close, late and spurious wake-ups from Wait; with
+// Config.ShortIO, short reads and writes. Each keeps the promises of the
+// seam and of epoll (after EAGAIN or a short call, a new edge comes when
+// the file is ready). TestFaultSeeds, TestFaultSeedsRESP and
+// TestFaultSeedsHTTP run the echo, RESP and HTTP servers under them, 1000
+// seeds each (10000 with EVENTPOLL_LONG=1), checking every reply byte, each
+// connection's outcome against its OnClose error, buffer bounds, and that no
+// descriptor, kernel timer or goroutine is left.
 package sim

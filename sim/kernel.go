@@ -179,6 +179,10 @@ func (k *Kernel) Close(fd int) error {
 	}
 	k.kqs.fdclose(fd)
 	k.put(f)
+	if k.fault(k.cfg.Faults.Interrupt, fd) {
+		k.tracefFault("close", fd, "EINTR")
+		return unix.EINTR
+	}
 	return nil
 }
 
@@ -220,12 +224,23 @@ func (k *Kernel) Read(fd int, p []byte) (int, error) {
 	if !ok {
 		return 0, unix.EINVAL
 	}
+	if err := k.ioFault(fd, f, false); err != nil {
+		return 0, err
+	}
+	short := false
 	if _, ok := f.ops.(stream); ok {
-		p = p[:k.shortLen(len(p))]
+		if lim := k.shortLen(len(p)); lim < len(p) {
+			p, short = p[:lim], true
+		}
 	}
 	n, err := r.read(p)
 	if k.trace.on {
 		k.tracef("read %d %d = %d %v", fd, len(p), n, errName(err))
+	}
+	if short && n == len(p) {
+		// Bytes may be left: on Linux a read returns short only when the
+		// queue ran dry, and what arrives later raises a new edge.
+		k.rewake(f, ep.Readable)
 	}
 	return n, err
 }
@@ -249,18 +264,27 @@ func (k *Kernel) Writev(fd int, bufs [][]byte) (int, error) {
 	if !ok {
 		return 0, unix.EINVAL
 	}
+	if err := k.ioFault(fd, f, true); err != nil {
+		return 0, err
+	}
 	total := 0
 	for _, b := range bufs {
 		total += len(b)
 	}
+	lim := total
 	if _, ok := f.ops.(stream); ok {
-		if lim := k.shortLen(total); lim < total {
+		if lim = k.shortLen(total); lim < total {
 			bufs = truncate(bufs, lim)
 		}
 	}
 	n, err := w.writev(bufs)
 	if k.trace.on {
 		k.tracef("write %d %d = %d %v", fd, total, n, errName(err))
+	}
+	if lim < total && n == lim {
+		// Room may be left: as after a short write on Linux, the writer
+		// hears of it with a new edge.
+		k.rewake(f, ep.Writable)
 	}
 	return n, err
 }

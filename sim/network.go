@@ -441,6 +441,9 @@ func (k *Kernel) Accept(fd int) (int, error) {
 	if !listening {
 		return -1, unix.EINVAL
 	}
+	if err := k.acceptFault(fd, f); err != nil {
+		return -1, err
+	}
 	ln.mu.Lock()
 	if len(ln.queue) == 0 {
 		ln.mu.Unlock()

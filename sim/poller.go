@@ -100,6 +100,10 @@ func (p *Poller) control(name string, op, fd int, events ep.Events, data uint64)
 	if fd == p.wakefd && fd >= 0 {
 		return ep.NewOpError(backend, name, fd, unix.EINVAL)
 	}
+	if op == unix.EPOLL_CTL_ADD && p.k.fault(p.k.cfg.Faults.NoMem, fd) {
+		p.k.tracefFault("ctl add", fd, "ENOMEM")
+		return ep.NewOpError(backend, name, fd, unix.ENOMEM)
+	}
 	tf, err := p.k.get(fd)
 	if err != nil {
 		if p.k.trace.on {
@@ -148,6 +152,9 @@ func (p *Poller) Wait(events []ep.Event, timeout time.Duration) (int, error) {
 		deadline = p.k.Now().Add(timeout)
 	}
 	for {
+		if p.k.cfg.Faults.Late > 0 && e.hasEvents() {
+			p.lateWake()
+		}
 		n, woke := p.harvest(events)
 		if p.closed.Load() {
 			return 0, ep.NewOpError(backend, "wait", -1, ep.ErrClosed)
@@ -162,6 +169,10 @@ func (p *Poller) Wait(events []ep.Event, timeout time.Duration) (int, error) {
 			return n, nil
 		}
 		if timeout == 0 {
+			return 0, nil
+		}
+		if p.k.fault(p.k.cfg.Faults.Spurious, p.epfd) {
+			p.k.tracefFault("wait", p.epfd, "spurious return")
 			return 0, nil
 		}
 		var left time.Duration
