@@ -80,7 +80,8 @@ type Server struct {
 	// stops there and saves one read per wake-up.
 	ReadUntilEAGAIN bool
 	// WriteHighWater: a connection with more queued output stops being read
-	// until the output drains to WriteLowWater. 0 means 4 MiB and 1 MiB.
+	// (and a Pipeline stops running its buffered requests) until the output
+	// drains to WriteLowWater. 0 means 4 MiB and 1 MiB.
 	WriteHighWater, WriteLowWater int
 	// MaxInbound is the most unconsumed inbound bytes a handler may leave in
 	// a connection's buffer; beyond it the connection is closed with

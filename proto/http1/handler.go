@@ -13,6 +13,10 @@ import (
 // bytes unconsumed; set MaxInbound to at least InboundLimit so that limits
 // are answered with 413/431 instead of a bare close.
 type ServerHandler struct {
+	// Pipeline runs each connection's requests (OnOpen, OnData, OnWritable,
+	// OnReadHangup, OnClose): responses are built only while the
+	// connection's queued output is within Server.WriteHighWater.
+	reactor.Pipeline
 	cfg      Config
 	sessions sync.Pool
 }
@@ -24,6 +28,7 @@ func NewHandler(cfg Config) *ServerHandler {
 	}
 	h := &ServerHandler{cfg: cfg}
 	h.sessions.New = func() any { return NewSession(h.cfg) }
+	h.Pipeline = reactor.Pipeline{NewSession: h.newSession, EndSession: h.endSession}
 	return h
 }
 
@@ -31,44 +36,17 @@ func NewHandler(cfg Config) *ServerHandler {
 // a bound for reactor.Server.MaxInbound.
 func (h *ServerHandler) InboundLimit() int { return h.cfg.MaxRequestBytes() }
 
-// OnOpen attaches a session to c.
-func (h *ServerHandler) OnOpen(c *reactor.Conn) {
+// newSession hands a reset pooled session to a new connection.
+func (h *ServerHandler) newSession(c *reactor.Conn) reactor.PipelineSession {
 	s := h.sessions.Get().(*Session)
 	s.Reset()
 	s.RemoteAddr = c.RemoteAddr()
-	c.SetContext(s)
+	return s
 }
 
-// outBufs recycles response buffers between OnData calls.
-var outBufs = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
-
-// OnData serves the complete requests in c's buffer and queues the responses.
-func (h *ServerHandler) OnData(c *reactor.Conn) {
-	s, ok := c.Context().(*Session)
-	if !ok {
-		return
-	}
-	bp := outBufs.Get().(*[]byte)
-	n, out, closeAfter := s.Process(c.Peek(0), (*bp)[:0])
-	c.Discard(n)
-	if len(out) > 0 {
-		if _, err := c.Write(out); err != nil {
-			closeAfter = true
-		}
-	}
-	if cap(out) <= 1<<20 {
-		*bp = out[:0]
-		outBufs.Put(bp)
-	}
-	if closeAfter {
-		c.Close()
-	}
-}
-
-// OnClose returns c's session to the pool.
-func (h *ServerHandler) OnClose(c *reactor.Conn, err error) {
-	if s, ok := c.Context().(*Session); ok {
-		c.SetContext(nil)
+// endSession returns a closed connection's session to the pool.
+func (h *ServerHandler) endSession(_ *reactor.Conn, s reactor.PipelineSession, _ error) {
+	if s, ok := s.(*Session); ok {
 		s.Reset()
 		h.sessions.Put(s)
 	}

@@ -2,6 +2,7 @@ package http1
 
 import (
 	"bytes"
+	"math"
 	"net"
 	"strconv"
 	"time"
@@ -83,6 +84,14 @@ func (s *Session) now() time.Time {
 // keep-alive, or an error response). After closeAfter, further calls
 // consume everything and reply nothing.
 func (s *Session) Process(in, out []byte) (consumed int, reply []byte, closeAfter bool) {
+	return s.ProcessLimit(in, out, math.MaxInt)
+}
+
+// ProcessLimit is Process that returns after the first request whose
+// response brings len(out) to limit or beyond, leaving the requests after
+// it in in (reactor.Pipeline serves them once the connection's output has
+// drained).
+func (s *Session) ProcessLimit(in, out []byte, limit int) (consumed int, reply []byte, closeAfter bool) {
 	if s.closed {
 		return len(in), out, true
 	}
@@ -113,6 +122,9 @@ func (s *Session) Process(in, out []byte) (consumed int, reply []byte, closeAfte
 			return len(in), s.out, true
 		}
 		pos += n
+		if len(s.out) >= limit {
+			break
+		}
 	}
 	return pos, s.out, false
 }

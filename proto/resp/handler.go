@@ -17,6 +17,10 @@ import (
 // the client to get the error reply instead of a bare close, or lower
 // MaxQueryBuffer (and MaxBulkLen) below MaxInbound.
 type Handler struct {
+	// Pipeline runs each connection's commands (OnOpen, OnData, OnWritable,
+	// OnReadHangup, OnClose): replies are built only while the connection's
+	// queued output is within Server.WriteHighWater.
+	reactor.Pipeline
 	cfg      Config
 	sessions sync.Pool
 	stop     func()
@@ -34,6 +38,7 @@ func NewHandler(cfg Config) *Handler {
 		h.stop = cfg.Store.StartSweeper(cmp.Or(cfg.SweepInterval, sweepDefault))
 	}
 	h.sessions.New = func() any { return NewSession(h.cfg) }
+	h.Pipeline = reactor.Pipeline{NewSession: h.newSession, EndSession: h.endSession}
 	return h
 }
 
@@ -53,43 +58,16 @@ func (h *Handler) Close() error {
 	return nil
 }
 
-// OnOpen attaches a session to c.
-func (h *Handler) OnOpen(c *reactor.Conn) {
+// newSession hands a reset pooled session to a new connection.
+func (h *Handler) newSession(*reactor.Conn) reactor.PipelineSession {
 	s := h.sessions.Get().(*Session)
 	s.Reset()
-	c.SetContext(s)
+	return s
 }
 
-// outBufs recycles reply buffers between OnData calls.
-var outBufs = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
-
-// OnData executes the complete commands in c's buffer and queues the replies.
-func (h *Handler) OnData(c *reactor.Conn) {
-	s, ok := c.Context().(*Session)
-	if !ok {
-		return
-	}
-	bp := outBufs.Get().(*[]byte)
-	n, out, closeAfter := s.Process(c.Peek(0), (*bp)[:0])
-	c.Discard(n)
-	if len(out) > 0 {
-		if _, err := c.Write(out); err != nil {
-			closeAfter = true
-		}
-	}
-	if cap(out) <= 1<<20 {
-		*bp = out[:0]
-		outBufs.Put(bp)
-	}
-	if closeAfter {
-		c.Close()
-	}
-}
-
-// OnClose returns c's session to the pool.
-func (h *Handler) OnClose(c *reactor.Conn, err error) {
-	if s, ok := c.Context().(*Session); ok {
-		c.SetContext(nil)
+// endSession returns a closed connection's session to the pool.
+func (h *Handler) endSession(_ *reactor.Conn, s reactor.PipelineSession, _ error) {
+	if s, ok := s.(*Session); ok {
 		s.Reset()
 		h.sessions.Put(s)
 	}

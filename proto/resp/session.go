@@ -1,6 +1,9 @@
 package resp
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // Session is the protocol state of one client connection: a resumable
 // command parser and the store it serves. It is not safe for concurrent
@@ -53,6 +56,13 @@ func (s *Session) now() int64 {
 // written. After closeAfter, further calls consume everything and reply
 // nothing.
 func (s *Session) Process(in, out []byte) (consumed int, reply []byte, closeAfter bool) {
+	return s.ProcessLimit(in, out, math.MaxInt)
+}
+
+// ProcessLimit is Process that returns after the first command whose reply
+// brings len(out) to limit or beyond, leaving the commands after it in in
+// (reactor.Pipeline runs them once the connection's output has drained).
+func (s *Session) ProcessLimit(in, out []byte, limit int) (consumed int, reply []byte, closeAfter bool) {
 	if s.closed {
 		return len(in), out, true
 	}
@@ -77,6 +87,9 @@ func (s *Session) Process(in, out []byte) (consumed int, reply []byte, closeAfte
 		if quit {
 			s.closed = true
 			return pos, out, true
+		}
+		if len(out) >= limit {
+			return pos, out, false
 		}
 	}
 	return pos, out, false
