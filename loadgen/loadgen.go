@@ -15,6 +15,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -67,6 +68,9 @@ type Config struct {
 	Workers int
 	// Progress, if set, is called about once a second with the totals so far.
 	Progress func(Snapshot)
+	// TLS, when not nil, runs every connection over crypto/tls with this
+	// client configuration (net engine only, which "" then means).
+	TLS *tls.Config
 }
 
 // Snapshot is the state of a run in progress.
@@ -182,7 +186,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	if cfg.Engine == "" {
 		cfg.Engine = "eventpoll"
-		if cfg.Rate > 0 {
+		if cfg.Rate > 0 || cfg.TLS != nil {
 			cfg.Engine = "net"
 		}
 	}
@@ -191,6 +195,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	case "eventpoll":
 		if cfg.Rate > 0 {
 			return nil, errors.New("the eventpoll engine has no open-loop rate; use the net engine")
+		}
+		if cfg.TLS != nil {
+			return nil, errors.New("the eventpoll engine has no TLS; use the net engine")
 		}
 	default:
 		return nil, fmt.Errorf("unknown engine %q (want net or eventpoll)", cfg.Engine)
@@ -293,6 +300,9 @@ func (r *run) dialAll(ctx context.Context) ([]net.Conn, error) {
 		wg.Go(func() {
 			defer func() { <-sem }()
 			c, err := d.DialContext(ctx, r.cfg.Network, r.cfg.Addr)
+			if err == nil && r.cfg.TLS != nil {
+				c, err = tlsHandshake(ctx, c, r.cfg.TLS, r.cfg.Addr, r.cfg.DialTimeout)
+			}
 			if err != nil {
 				firstErr.CompareAndSwap(nil, &err)
 				return

@@ -44,7 +44,12 @@ func loadMain(ctx context.Context, args []string, stdout, stderr io.Writer, prog
 	fs.IntVar(&cfg.Workers, "workers", 0, "event loops of the eventpoll engine (0: GOMAXPROCS)")
 	jsonOut := fs.Bool("json", false, "print the result as one JSON object")
 	quiet := fs.Bool("quiet", false, "no progress line even on a terminal")
+	tlsFlags := addLoadTLSFlags(fs) // load_tls.go
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var err error
+	if cfg.TLS, err = tlsFlags.config(); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

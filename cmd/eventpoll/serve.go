@@ -45,6 +45,7 @@ func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 	readBuf := fs.Int("read-buffer", 0, "bytes per read (0: 64 KiB; print: 512, as in the seeds)")
 	idle := fs.Duration("idle-timeout", 0, "close connections idle this long (0: never)")
 	grace := fs.Duration("shutdown-timeout", 5*time.Second, "on SIGINT/SIGTERM, how long queued output may take to drain")
+	tlsFlags := addServeTLSFlags(fs) // serve_tls.go
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -99,6 +100,11 @@ func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 	default:
 		return fmt.Errorf("unknown --proto %q (want echo, print, resp or http)", *proto)
 	}
+	tlsConfig, err := tlsFlags.config(*proto, stderr)
+	if err != nil {
+		return err
+	}
+	s.TLSConfig = tlsConfig
 
 	ln, err := s.Listen(*network, *addr)
 	if err != nil {
