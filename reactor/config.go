@@ -78,6 +78,8 @@ type config struct {
 	idle        time.Duration
 	linger      time.Duration
 	log         *slog.Logger
+	onPanic     func(*Conn, *PanicError)
+	crash       bool
 	handler     Handler
 	packet      PacketHandler
 	tlsServer   *tls.Config
@@ -103,6 +105,8 @@ func (s *Server) config() config {
 		idle:        s.IdleTimeout,
 		linger:      s.LingerTimeout,
 		log:         s.Logger,
+		onPanic:     s.PanicHandler,
+		crash:       s.CrashOnPanic,
 		handler:     s.Handler,
 		packet:      s.PacketHandler,
 	}

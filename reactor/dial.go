@@ -90,7 +90,7 @@ func (l *Loop) finishConnect(c *Conn) {
 		c.dial <- nil
 		c.dial = nil
 	}
-	c.handler.OnOpen(c)
+	l.callOpen(c)
 	l.settle(c)
 }
 

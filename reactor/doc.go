@@ -87,6 +87,15 @@
 // idle TLS connection holds no reactor buffer (crypto/tls keeps its own
 // per-connection record buffers, sized by the largest record seen).
 //
+// # Panics
+//
+// A panic in a callback (a Handler method, OnWritable, OnReadHangup, a
+// Loop.Submit function, a Loop.AfterFunc timer, OnPacket, work run by
+// Conn.Go) is recovered by a deferred recover around that one call: the
+// connection is aborted, OnClose gets a *PanicError carrying the value and
+// the stack, the panic is logged (or given to Server.PanicHandler) and the
+// loop goes on. Server.CrashOnPanic turns this off.
+//
 // # Closing
 //
 // The peer's FIN (read hangup) delivers the remaining bytes; the handler

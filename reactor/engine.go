@@ -85,7 +85,7 @@ func (l *Loop) addConn(c *Conn) error {
 			l.tlsOpen(c) // OnOpen follows the handshake
 			return nil
 		}
-		c.handler.OnOpen(c)
+		l.callOpen(c)
 		l.settle(c)
 	}
 	return nil
@@ -189,7 +189,7 @@ func (l *Loop) readConn(c *Conn, drain bool) {
 			} else {
 				c.in = l.buf[:n]
 			}
-			c.handler.OnData(c)
+			l.callData(c)
 			if !l.afterData(c) {
 				return
 			}
@@ -287,7 +287,7 @@ func (l *Loop) readEOF(c *Conn) {
 		return
 	case stateOpen:
 		if h, ok := c.handler.(ReadHangupHandler); ok {
-			h.OnReadHangup(c)
+			l.callReadHangup(h, c)
 		} else {
 			c.state = stateClosing
 			c.lingerAt = l.now + int64(l.cfg.linger)
@@ -369,7 +369,7 @@ func (l *Loop) settle(c *Conn) {
 		if c.notifyWritable && c.state == stateOpen {
 			c.notifyWritable = false
 			if h, ok := c.handler.(WritableHandler); ok {
-				h.OnWritable(c)
+				l.callWritable(h, c)
 				continue
 			}
 		}
@@ -428,7 +428,7 @@ func (l *Loop) closeConn(c *Conn, err error, abort bool) {
 		c.dial <- err
 		c.dial = nil
 	}
-	c.handler.OnClose(c, err)
+	l.callClose(c, err)
 }
 
 // schedule (re)arms the connection's timer at its earliest deadline.

@@ -189,7 +189,7 @@ func (l *Loop) runTimers() {
 		if t.c != nil {
 			l.connTimer(t.c)
 		} else {
-			t.f()
+			l.callFunc(t.f)
 		}
 	}
 }

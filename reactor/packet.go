@@ -46,6 +46,6 @@ func (l *Loop) readPackets(pc *PacketConn) {
 			}
 			return
 		}
-		h.OnPacket(pc, l.buf[:n], from)
+		l.callPacket(h, pc, l.buf[:n], from)
 	}
 }

@@ -13,9 +13,10 @@ import (
 )
 
 // Handler receives a stream connection's events. All three methods run on
-// the connection's loop goroutine, one at a time; they must not block. The
-// loop does not recover panics: like a panic in any goroutine, a panicking
-// handler ends the program (a handler that may panic recovers itself).
+// the connection's loop goroutine, one at a time; they must not block. A
+// panic in a callback is recovered: the connection is aborted, OnClose gets
+// a *PanicError and the server keeps serving (see Server.PanicHandler and
+// Server.CrashOnPanic).
 type Handler interface {
 	// OnOpen is called once the connection is registered (accepted, or
 	// connected for a Dial).
@@ -98,7 +99,8 @@ type Server struct {
 	// LingerTimeout bounds a graceful close: sending the queued output, then
 	// waiting for the peer's FIN after ours. 0 means 5 s.
 	LingerTimeout time.Duration
-	// Logger receives accept errors and other events; nil discards them.
+	// Logger receives accept errors, recovered panics and other events; nil
+	// discards them.
 	Logger *slog.Logger
 	// TLSConfig, when not nil, makes every accepted connection a TLS server
 	// connection (see tls.go): handlers see plaintext through the same Conn
@@ -116,6 +118,14 @@ type Server struct {
 	// handshake waiting for its peer does not count); 0 means
 	// 4 * GOMAXPROCS.
 	TLSHandshakeConcurrency int
+	// PanicHandler, when set, is called on the loop with each panic
+	// recovered from a callback instead of logging it; c is nil for
+	// callbacks of no connection (Loop.Submit, Loop.AfterFunc, OnPacket).
+	// The connection is aborted either way and OnClose gets p.
+	PanicHandler func(c *Conn, p *PanicError)
+	// CrashOnPanic turns recovery off: a panicking callback ends the
+	// program, as a panic in any goroutine does.
+	CrashOnPanic bool
 
 	mu      sync.Mutex
 	cfg     config

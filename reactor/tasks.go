@@ -71,7 +71,7 @@ func (l *Loop) runTasks() {
 func (l *Loop) runTask(t *task) {
 	switch t.kind {
 	case taskFunc:
-		t.fn()
+		l.callFunc(t.fn)
 	case taskWrite:
 		c := t.c
 		if c.state == stateClosed || c.state >= stateClosing {

@@ -220,7 +220,7 @@ func (l *Loop) tlsHandshakeDone(c *Conn, t *tlsState, err error) {
 		c.dial = nil
 	}
 	if c.state == stateOpen {
-		c.handler.OnOpen(c)
+		l.callOpen(c)
 	}
 	if c.state == stateOpen && !c.paused {
 		if !l.tlsInput(c, nil) {
@@ -339,7 +339,7 @@ func (l *Loop) tlsDecrypt(c *Conn) bool {
 		}
 		if got > 0 {
 			c.lastActive = l.now
-			c.handler.OnData(c)
+			l.callData(c)
 			if !l.afterData(c) {
 				return false
 			}

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"math"
 	"net"
+	"runtime/debug"
 	"strconv"
 	"time"
+
+	"github.com/eventpoll/eventpoll/reactor"
 )
 
 var (
@@ -32,6 +35,7 @@ type Session struct {
 	bodyp      *[]byte // the pool holder of body
 	sent100    bool
 	closed     bool
+	panicked   *reactor.PanicError // the last handler panic, until taken
 
 	out     []byte // the output while Process runs
 	nowT    time.Time
@@ -53,6 +57,7 @@ func NewSession(cfg Config) *Session {
 func (s *Session) Reset() {
 	s.resetRequest()
 	s.closed = false
+	s.panicked = nil
 	s.RemoteAddr = nil
 }
 
@@ -296,11 +301,13 @@ func (s *Session) serve(b []byte) (closeAfter bool) {
 }
 
 // callHandler runs the handler and reports whether it panicked; a panic
-// closes this connection only.
+// closes this connection only. The panic is kept (s.panicked) for the
+// transport to report.
 func (s *Session) callHandler(w *ResponseWriter, r *Request) (panicked bool) {
 	defer func() {
-		if recover() != nil {
+		if v := recover(); v != nil {
 			panicked = true
+			s.panicked = &reactor.PanicError{Value: v, Stack: debug.Stack()}
 		}
 	}()
 	s.cfg.Handler.ServeHTTP1(w, r)
