@@ -5,6 +5,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -64,7 +65,7 @@ func drain(t *testing.T, fd int) {
 	var buf [4096]byte
 	for {
 		n, err := unix.Read(fd, buf[:])
-		if err == unix.EAGAIN {
+		if err == syscall.EAGAIN {
 			return
 		}
 		if err != nil || n == 0 {
@@ -279,7 +280,7 @@ func TestEmuOneShotSilent(t *testing.T) {
 				}
 			}
 			e.mu.Unlock()
-			if err := e.Add(r, Readable, 4); !errors.Is(err, unix.EEXIST) {
+			if err := e.Add(r, Readable, 4); !errors.Is(err, syscall.EEXIST) {
 				t.Fatalf("Add of a disabled registration: %v, want EEXIST", err)
 			}
 			if err := e.Modify(r, Readable|OneShot, 5); err != nil {
@@ -377,7 +378,7 @@ func TestEmuClosedWhileRegistered(t *testing.T) {
 				t.Fatal("closed fd still registered")
 			}
 			wantEvents(t, waitN(t, e, 4, 0), Event{Readable, 3})
-			if err := e.Delete(p[0]); !errors.Is(err, unix.EBADF) {
+			if err := e.Delete(p[0]); !errors.Is(err, syscall.EBADF) {
 				t.Fatalf("Delete of the closed fd: %v, want EBADF", err)
 			}
 		})
@@ -399,7 +400,7 @@ func TestEmuDeleteClosedFD(t *testing.T) {
 				t.Fatal(err)
 			}
 			unix.Close(p[0])
-			if err := e.Delete(p[0]); !errors.Is(err, unix.EBADF) {
+			if err := e.Delete(p[0]); !errors.Is(err, syscall.EBADF) {
 				t.Fatalf("Delete: %v, want EBADF", err)
 			}
 			if e.registered(p[0]) {
@@ -420,7 +421,7 @@ func TestSelectRefusesLargeFD(t *testing.T) {
 	}
 	defer unix.Close(big)
 	err = e.Add(big, Readable, 1)
-	if !errors.Is(err, ErrFDTooLarge) || !errors.Is(err, unix.EINVAL) {
+	if !errors.Is(err, ErrFDTooLarge) || !errors.Is(err, syscall.EINVAL) {
 		t.Fatalf("Add(%d): %v, want ErrFDTooLarge", big, err)
 	}
 	var op *OpError
@@ -430,7 +431,7 @@ func TestSelectRefusesLargeFD(t *testing.T) {
 	if err := e.Modify(big, Readable, 1); !errors.Is(err, ErrFDTooLarge) {
 		t.Fatalf("Modify(%d): %v, want ErrFDTooLarge", big, err)
 	}
-	if err := e.Delete(big); !errors.Is(err, unix.ENOENT) {
+	if err := e.Delete(big); !errors.Is(err, syscall.ENOENT) {
 		t.Fatalf("Delete(%d): %v, want ENOENT", big, err)
 	}
 	if len(e.items) != 0 {
@@ -464,13 +465,13 @@ func TestEmuAddChecks(t *testing.T) {
 				err  error
 				want error
 			}{
-				{"regular file", e.Add(int(f.Fd()), Readable, 1), unix.EPERM},
-				{"directory", e.Add(int(dir.Fd()), Readable, 1), unix.EPERM},
-				{"negative", e.Add(-1, Readable, 1), unix.EBADF},
+				{"regular file", e.Add(int(f.Fd()), Readable, 1), syscall.EPERM},
+				{"directory", e.Add(int(dir.Fd()), Readable, 1), syscall.EPERM},
+				{"negative", e.Add(-1, Readable, 1), syscall.EBADF},
 				{"exclusive", e.Add(r, Readable|Exclusive, 1), ErrUnsupported},
 				{"reserved data", e.Add(r, Readable, ReservedData), ErrReservedData},
-				{"modify unregistered", e.Modify(r, Readable, 1), unix.ENOENT},
-				{"delete unregistered", e.Delete(r), unix.ENOENT},
+				{"modify unregistered", e.Modify(r, Readable, 1), syscall.ENOENT},
+				{"delete unregistered", e.Delete(r), syscall.ENOENT},
 			} {
 				if !errors.Is(c.err, c.want) {
 					t.Errorf("%s: %v, want %v", c.name, c.err, c.want)

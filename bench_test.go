@@ -3,6 +3,7 @@ package eventpoll_test
 import (
 	"errors"
 	"strconv"
+	"syscall"
 	"testing"
 
 	"github.com/eventpoll/eventpoll"
@@ -20,7 +21,7 @@ type benchFixture struct {
 func (f *benchFixture) pipe() (r, w int) {
 	var p [2]int
 	if err := unix.Pipe2(p[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
-		if errors.Is(err, unix.EMFILE) || errors.Is(err, unix.ENFILE) {
+		if errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) {
 			f.b.Skipf("out of file descriptors after %d: %v", len(f.fds), err)
 		}
 		f.b.Fatalf("pipe: %v", err)
@@ -34,7 +35,7 @@ func (f *benchFixture) pipe() (r, w int) {
 func (f *benchFixture) eventfd() int {
 	fd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
 	if err != nil {
-		if errors.Is(err, unix.EMFILE) || errors.Is(err, unix.ENFILE) {
+		if errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) {
 			f.b.Skipf("out of file descriptors after %d: %v", len(f.fds), err)
 		}
 		f.b.Fatalf("eventfd: %v", err)

@@ -3,6 +3,8 @@
 package eventpoll
 
 import (
+	"syscall"
+
 	"golang.org/x/sys/unix"
 )
 
@@ -14,12 +16,12 @@ import (
 // report ready). It reports whether fd is a socket.
 func checkFD(fd int) (socket bool, err error) {
 	if fd < 0 {
-		return false, unix.EBADF
+		return false, syscall.EBADF
 	}
 	var st unix.Stat_t
 	for {
 		err = unix.Fstat(fd, &st)
-		if err != unix.EINTR {
+		if err != syscall.EINTR {
 			break
 		}
 	}
@@ -28,7 +30,7 @@ func checkFD(fd int) (socket bool, err error) {
 	}
 	switch st.Mode & unix.S_IFMT {
 	case unix.S_IFREG, unix.S_IFDIR:
-		return false, unix.EPERM
+		return false, syscall.EPERM
 	case unix.S_IFSOCK:
 		return true, nil
 	}
@@ -59,7 +61,7 @@ func (e *emu) Add(fd int, ev Events, data uint64) error {
 		return e.opErr("add", fd, ErrClosed)
 	}
 	if e.lookup(fd) >= 0 {
-		return e.opErr("add", fd, unix.EEXIST)
+		return e.opErr("add", fd, syscall.EEXIST)
 	}
 	if fd >= len(e.index) {
 		n := 2 * len(e.index)
@@ -106,7 +108,7 @@ func (e *emu) Modify(fd int, ev Events, data uint64) error {
 	}
 	i := e.lookup(fd)
 	if i < 0 {
-		return e.opErr("modify", fd, unix.ENOENT)
+		return e.opErr("modify", fd, syscall.ENOENT)
 	}
 	it := &e.items[i]
 	was, wasParked := it.flagged(), it.parked != 0
@@ -125,7 +127,7 @@ func (e *emu) Delete(fd int) error {
 		return e.opErr("delete", fd, ErrClosed)
 	}
 	_, ferr := checkFD(fd)
-	if ferr != nil && ferr != unix.EBADF {
+	if ferr != nil && ferr != syscall.EBADF {
 		return e.opErr("delete", fd, ferr)
 	}
 	e.mu.Lock()
@@ -142,7 +144,7 @@ func (e *emu) Delete(fd int) error {
 		return e.opErr("delete", fd, ferr)
 	}
 	if i < 0 {
-		return e.opErr("delete", fd, unix.ENOENT)
+		return e.opErr("delete", fd, syscall.ENOENT)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@
 package eventpoll
 
 import (
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -42,7 +43,7 @@ func (e *emu) interrupt() {
 // Wait implements Poller.Wait.
 func (e *emu) Wait(events []Event, timeout time.Duration) (int, error) {
 	if len(events) == 0 {
-		return 0, e.opErr("wait", -1, unix.EINVAL)
+		return 0, e.opErr("wait", -1, syscall.EINVAL)
 	}
 	dl := newDeadline(timeout)
 	e.mu.Lock()
@@ -80,7 +81,7 @@ func (e *emu) Wait(events []Event, timeout time.Duration) (int, error) {
 		if e.closed {
 			return e.leave(w, 0, e.opErr("wait", -1, ErrClosed))
 		}
-		if err == unix.EINTR {
+		if err == syscall.EINTR {
 			continue // again, with the time left (a zero timeout: at once)
 		}
 		count := 0

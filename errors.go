@@ -4,22 +4,21 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-
-	"golang.org/x/sys/unix"
+	"syscall"
 )
 
 // Sentinel errors. Each wraps the errno a C program would see, so both
-// errors.Is(err, eventpoll.ErrClosed) and errors.Is(err, unix.EBADF) hold.
+// errors.Is(err, eventpoll.ErrClosed) and errors.Is(err, syscall.EBADF) hold.
 var (
 	// ErrClosed is returned by every method of a Poller after Close.
-	ErrClosed = fmt.Errorf("eventpoll: poller closed: %w", unix.EBADF)
+	ErrClosed = fmt.Errorf("eventpoll: poller closed: %w", syscall.EBADF)
 	// ErrFDTooLarge is returned by the select backend for fds >= FD_SETSIZE (1024).
-	ErrFDTooLarge = fmt.Errorf("eventpoll: fd too large for select (FD_SETSIZE is %d): %w", FDSetSize, unix.EINVAL)
+	ErrFDTooLarge = fmt.Errorf("eventpoll: fd too large for select (FD_SETSIZE is %d): %w", FDSetSize, syscall.EINVAL)
 	// ErrUnsupported is returned for a mode a backend cannot provide, such as
 	// Exclusive on poll or select. It also matches errors.ErrUnsupported.
-	ErrUnsupported = fmt.Errorf("eventpoll: mode not supported by this backend: %w: %w", errors.ErrUnsupported, unix.EINVAL)
+	ErrUnsupported = fmt.Errorf("eventpoll: mode not supported by this backend: %w: %w", errors.ErrUnsupported, syscall.EINVAL)
 	// ErrReservedData is returned by Add and Modify for Data == ReservedData.
-	ErrReservedData = fmt.Errorf("eventpoll: data value %#x is reserved: %w", ReservedData, unix.EINVAL)
+	ErrReservedData = fmt.Errorf("eventpoll: data value %#x is reserved: %w", ReservedData, syscall.EINVAL)
 	// ErrUnknownBackend is returned by New for a backend name it does not know.
 	ErrUnknownBackend = errors.New("eventpoll: unknown backend")
 )
@@ -54,11 +53,11 @@ func NewOpError(backend, op string, fd int, err error) error {
 }
 
 // CheckEvents validates an interest set for Add or Modify: unknown bits and
-// the reserved data value are refused with errors wrapping unix.EINVAL.
+// the reserved data value are refused with errors wrapping syscall.EINVAL.
 // Backends call it before touching their state.
 func CheckEvents(ev Events, data uint64) error {
 	if ev&^(conditionMask|modeMask) != 0 {
-		return fmt.Errorf("eventpoll: unknown event bits %#x: %w", uint32(ev&^(conditionMask|modeMask)), unix.EINVAL)
+		return fmt.Errorf("eventpoll: unknown event bits %#x: %w", uint32(ev&^(conditionMask|modeMask)), syscall.EINVAL)
 	}
 	if data == ReservedData {
 		return ErrReservedData

@@ -2,11 +2,11 @@ package eventpoll_test
 
 import (
 	"errors"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/eventpoll/eventpoll"
-	"golang.org/x/sys/unix"
 )
 
 func TestEventsString(t *testing.T) {
@@ -49,10 +49,10 @@ func TestErrorsWrapErrno(t *testing.T) {
 	if !errors.As(err, &op) || op.Op != "add" || op.FD != 0 {
 		t.Fatalf("Add after Close = %v, want *OpError for add fd 0", err)
 	}
-	if !errors.Is(err, eventpoll.ErrClosed) || !errors.Is(err, unix.EBADF) {
+	if !errors.Is(err, eventpoll.ErrClosed) || !errors.Is(err, syscall.EBADF) {
 		t.Fatalf("Add after Close = %v, want ErrClosed wrapping EBADF", err)
 	}
-	if err := eventpoll.CheckEvents(eventpoll.Readable, eventpoll.ReservedData); !errors.Is(err, unix.EINVAL) {
+	if err := eventpoll.CheckEvents(eventpoll.Readable, eventpoll.ReservedData); !errors.Is(err, syscall.EINVAL) {
 		t.Fatalf("CheckEvents(reserved data) = %v, want EINVAL", err)
 	}
 	if _, err := p.Wait(make([]eventpoll.Event, 1), time.Millisecond); !errors.Is(err, eventpoll.ErrClosed) {
@@ -90,7 +90,7 @@ func TestHostPipeRoundTrip(t *testing.T) {
 	if n, err := k.Read(r, buf); err != nil || string(buf[:n]) != "hello" {
 		t.Fatalf("Read = %q, %v", buf[:n], err)
 	}
-	if _, err := k.Read(r, buf); !errors.Is(err, unix.EAGAIN) {
+	if _, err := k.Read(r, buf); !errors.Is(err, syscall.EAGAIN) {
 		t.Fatalf("Read of drained pipe = %v, want EAGAIN", err)
 	}
 }

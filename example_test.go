@@ -3,10 +3,10 @@ package eventpoll_test
 import (
 	"errors"
 	"fmt"
+	"syscall"
 	"time"
 
 	"github.com/eventpoll/eventpoll"
-	"golang.org/x/sys/unix"
 )
 
 // The seeds' comparison of level- and edge-triggered delivery on a pipe:
@@ -48,7 +48,7 @@ func ExamplePoller_Add() {
 
 	fmt.Println(p.Add(r, eventpoll.Readable, 7))
 	err := p.Add(r, eventpoll.Readable, 7)
-	fmt.Println(errors.Is(err, unix.EEXIST))
+	fmt.Println(errors.Is(err, syscall.EEXIST))
 	// Output:
 	// <nil>
 	// true

@@ -4,10 +4,10 @@ import (
 	"errors"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	ep "github.com/eventpoll/eventpoll"
-	"golang.org/x/sys/unix"
 )
 
 // concurrencyCases change the interest list from other goroutines while one
@@ -278,7 +278,7 @@ var closeRaces = par("CloseRacesOperations", func(f *fixture) {
 		fds[i], _ = f.readyPipe(1)
 	}
 	okErr := func(what string, err error) {
-		if err != nil && !errors.Is(err, ep.ErrClosed) && !errors.Is(err, unix.EEXIST) && !errors.Is(err, unix.ENOENT) {
+		if err != nil && !errors.Is(err, ep.ErrClosed) && !errors.Is(err, syscall.EEXIST) && !errors.Is(err, syscall.ENOENT) {
 			f.t.Errorf("%s during Close: %v", what, err)
 		}
 	}
@@ -326,7 +326,7 @@ var exclusiveCases = []testCase{
 		err := p.Add(r, ep.Readable|ep.Exclusive, 1)
 		if !f.target.Caps.Exclusive {
 			f.wantErr(err, "Add with Exclusive", errors.ErrUnsupported, ep.ErrUnsupported)
-			f.wantErr(p.Delete(r), "Delete after refused Add", unix.ENOENT)
+			f.wantErr(p.Delete(r), "Delete after refused Add", syscall.ENOENT)
 			return
 		}
 		f.check(err, "Add with Exclusive")
@@ -354,8 +354,8 @@ var exclusiveCases = []testCase{
 		p := f.poller()
 		r, _ := f.readyPipe(1)
 		f.add(p, r, ep.Readable|ep.Exclusive, 1)
-		f.wantErr(p.Modify(r, ep.Readable, 2), "Modify of an exclusive registration", unix.EINVAL)
-		f.wantErr(p.Modify(r, ep.Readable|ep.Exclusive, 2), "Modify of an exclusive registration with Exclusive", unix.EINVAL)
+		f.wantErr(p.Modify(r, ep.Readable, 2), "Modify of an exclusive registration", syscall.EINVAL)
+		f.wantErr(p.Modify(r, ep.Readable|ep.Exclusive, 2), "Modify of an exclusive registration with Exclusive", syscall.EINVAL)
 		// Unchanged.
 		f.expect(p, ev(ep.Readable, 1))
 	}),
@@ -363,7 +363,7 @@ var exclusiveCases = []testCase{
 		p := f.poller()
 		r, _ := f.readyPipe(1)
 		f.add(p, r, ep.Readable, 1)
-		f.wantErr(p.Modify(r, ep.Readable|ep.Exclusive, 2), "Modify with Exclusive", unix.EINVAL)
+		f.wantErr(p.Modify(r, ep.Readable|ep.Exclusive, 2), "Modify with Exclusive", syscall.EINVAL)
 		f.expect(p, ev(ep.Readable, 1))
 	}),
 	par("ExclusiveInvalidModesEINVAL", func(f *fixture) {
@@ -374,9 +374,9 @@ var exclusiveCases = []testCase{
 			ep.Readable | ep.Exclusive | ep.ReadHangup,
 			ep.Readable | ep.Exclusive | ep.Priority,
 		} {
-			f.wantErr(p.Add(r, bad, 1), "Add with "+bad.String(), unix.EINVAL)
+			f.wantErr(p.Add(r, bad, 1), "Add with "+bad.String(), syscall.EINVAL)
 		}
-		f.wantErr(p.Delete(r), "Delete after refused Adds", unix.ENOENT)
+		f.wantErr(p.Delete(r), "Delete after refused Adds", syscall.ENOENT)
 	}),
 	par("ExclusiveTwoPollers", func(f *fixture) {
 		if !f.target.Caps.Exclusive {

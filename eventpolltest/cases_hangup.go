@@ -2,9 +2,9 @@ package eventpolltest
 
 import (
 	"errors"
+	"syscall"
 
 	ep "github.com/eventpoll/eventpoll"
-	"golang.org/x/sys/unix"
 )
 
 // oneShotCases cover OneShot: one report, then disabled but registered
@@ -32,9 +32,9 @@ var oneShotCases = []testCase{
 		r, _ := f.readyPipe(1)
 		f.add(p, r, ep.Readable|ep.OneShot, 5)
 		f.expect(p, ev(ep.Readable, 5))
-		f.wantErr(p.Add(r, ep.Readable, 6), "Add of a disabled one-shot fd", unix.EEXIST)
+		f.wantErr(p.Add(r, ep.Readable, 6), "Add of a disabled one-shot fd", syscall.EEXIST)
 		f.del(p, r)
-		f.wantErr(p.Delete(r), "second Delete", unix.ENOENT)
+		f.wantErr(p.Delete(r), "second Delete", syscall.ENOENT)
 		f.add(p, r, ep.Readable, 7)
 		f.expect(p, ev(ep.Readable, 7))
 	}),
@@ -102,7 +102,7 @@ var hangupCases = []testCase{
 		f.closeFD(r)
 		f.expect(p, ev(ep.Writable|ep.Error, 1))
 		_, err := f.k.Write(w, []byte("x"))
-		f.wantErr(err, "Write to a pipe without reader", unix.EPIPE)
+		f.wantErr(err, "Write to a pipe without reader", syscall.EPIPE)
 	}),
 	par("HangupAlwaysReported", func(f *fixture) {
 		p := f.poller()
@@ -144,7 +144,7 @@ var hangupCases = []testCase{
 		a, b := f.socketpair()
 		f.add(p, a, ep.Readable|ep.ReadHangup, 1)
 		f.write(b, []byte("hi"))
-		f.check(f.k.Shutdown(b, unix.SHUT_WR), "Shutdown(SHUT_WR)")
+		f.check(f.k.Shutdown(b, syscall.SHUT_WR), "Shutdown(SHUT_WR)")
 		f.expect(p, ev(ep.Readable|ep.ReadHangup, 1))
 		f.wantRead(a, "hi")
 		f.wantRead(a, "")
@@ -159,7 +159,7 @@ var hangupCases = []testCase{
 		f.add(p, a, ep.Readable|ep.ReadHangup, 1)
 		f.expectNone(p)
 		// Both directions shut down locally: hangup, and reads return 0.
-		f.check(f.k.Shutdown(a, unix.SHUT_RDWR), "Shutdown(SHUT_RDWR)")
+		f.check(f.k.Shutdown(a, syscall.SHUT_RDWR), "Shutdown(SHUT_RDWR)")
 		f.expect(p, ev(ep.Readable|ep.ReadHangup|ep.Hangup, 1))
 		f.wantRead(a, "")
 	}),
@@ -167,7 +167,7 @@ var hangupCases = []testCase{
 		p := f.poller()
 		a, b := f.socketpair()
 		f.add(p, a, ep.Readable, 1)
-		f.check(f.k.Shutdown(b, unix.SHUT_WR), "Shutdown(SHUT_WR)")
+		f.check(f.k.Shutdown(b, syscall.SHUT_WR), "Shutdown(SHUT_WR)")
 		f.expect(p, ev(ep.Readable, 1))
 		f.modify(p, a, ep.ReadHangup, 2)
 		f.expect(p, ev(ep.ReadHangup, 2))
@@ -183,7 +183,7 @@ var hangupCases = []testCase{
 		f.wantRead(a, "last")
 		f.wantRead(a, "")
 		_, err := f.k.Write(a, []byte("x"))
-		if !errors.Is(err, unix.EPIPE) && !errors.Is(err, unix.ECONNRESET) {
+		if !errors.Is(err, syscall.EPIPE) && !errors.Is(err, syscall.ECONNRESET) {
 			f.t.Fatalf("Write to a closed peer: %v, want EPIPE or ECONNRESET", err)
 		}
 	}),

@@ -1,10 +1,10 @@
 package eventpolltest
 
 import (
+	"syscall"
 	"time"
 
 	ep "github.com/eventpoll/eventpoll"
-	"golang.org/x/sys/unix"
 )
 
 // rotationCases: when more fds are ready than fit, successive Waits rotate
@@ -175,7 +175,7 @@ var lifecycleCases = []testCase{
 		// r2 keeps the open file alive: the item still fires with the old data.
 		f.write(w, []byte("x"))
 		f.expect(p, ev(ep.Readable, 5))
-		f.wantErr(p.Delete(r), "Delete of the closed number", unix.EBADF)
+		f.wantErr(p.Delete(r), "Delete of the closed number", syscall.EBADF)
 		// Closing the last descriptor removes the item.
 		f.closeFD(r2)
 		f.expectNone(p)
@@ -186,7 +186,7 @@ var lifecycleCases = []testCase{
 		r2 := f.dup(r)
 		f.add(p, r, ep.Readable, 1)
 		f.add(p, r2, ep.Readable, 2)
-		f.wantErr(p.Add(r2, ep.Readable, 3), "second Add of the dup", unix.EEXIST)
+		f.wantErr(p.Add(r2, ep.Readable, 3), "second Add of the dup", syscall.EEXIST)
 		f.expectNone(p)
 		f.write(w, []byte("x"))
 		f.expect(p, ev(ep.Readable, 1), ev(ep.Readable, 2))

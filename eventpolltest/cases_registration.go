@@ -3,10 +3,10 @@ package eventpolltest
 import (
 	"errors"
 	"strconv"
+	"syscall"
 	"time"
 
 	ep "github.com/eventpoll/eventpoll"
-	"golang.org/x/sys/unix"
 )
 
 // registrationCases cover Add, Modify and Delete and the errors they return.
@@ -31,29 +31,29 @@ var registrationCases = []testCase{
 		p := f.poller()
 		r, _ := f.readyPipe(1)
 		f.add(p, r, ep.Readable, 1)
-		f.wantErr(p.Add(r, ep.Readable, 2), "second Add", unix.EEXIST)
+		f.wantErr(p.Add(r, ep.Readable, 2), "second Add", syscall.EEXIST)
 		// The first registration is untouched.
 		f.expect(p, ev(ep.Readable, 1))
 	}),
 	par("ModifyUnregisteredENOENT", func(f *fixture) {
 		p := f.poller()
 		r, _ := f.pipe()
-		f.wantErr(p.Modify(r, ep.Readable, 1), "Modify of an unregistered fd", unix.ENOENT)
+		f.wantErr(p.Modify(r, ep.Readable, 1), "Modify of an unregistered fd", syscall.ENOENT)
 	}),
 	par("DeleteUnregisteredENOENT", func(f *fixture) {
 		p := f.poller()
 		r, _ := f.pipe()
-		f.wantErr(p.Delete(r), "Delete of an unregistered fd", unix.ENOENT)
+		f.wantErr(p.Delete(r), "Delete of an unregistered fd", syscall.ENOENT)
 		f.add(p, r, ep.Readable, 1)
 		f.del(p, r)
-		f.wantErr(p.Delete(r), "second Delete", unix.ENOENT)
-		f.wantErr(p.Modify(r, ep.Readable, 1), "Modify after Delete", unix.ENOENT)
+		f.wantErr(p.Delete(r), "second Delete", syscall.ENOENT)
+		f.wantErr(p.Modify(r, ep.Readable, 1), "Modify after Delete", syscall.ENOENT)
 	}),
 	par("InvalidFDEBADF", func(f *fixture) {
 		p := f.poller()
-		f.wantErr(p.Add(-1, ep.Readable, 1), "Add(-1)", unix.EBADF)
-		f.wantErr(p.Modify(-1, ep.Readable, 1), "Modify(-1)", unix.EBADF)
-		f.wantErr(p.Delete(-1), "Delete(-1)", unix.EBADF)
+		f.wantErr(p.Add(-1, ep.Readable, 1), "Add(-1)", syscall.EBADF)
+		f.wantErr(p.Modify(-1, ep.Readable, 1), "Modify(-1)", syscall.EBADF)
+		f.wantErr(p.Delete(-1), "Delete(-1)", syscall.EBADF)
 	}),
 	// Sequential: the closed number must not be reused by another case
 	// between Close and Add.
@@ -61,14 +61,14 @@ var registrationCases = []testCase{
 		p := f.poller()
 		r, _ := f.pipe()
 		f.closeFD(r)
-		f.wantErr(p.Add(r, ep.Readable, 1), "Add of a closed fd", unix.EBADF)
+		f.wantErr(p.Add(r, ep.Readable, 1), "Add of a closed fd", syscall.EBADF)
 	}),
 	par("RegularFileEPERM", func(f *fixture) {
 		p := f.poller()
 		fd, err := f.k.RegularFile()
 		f.check(err, "RegularFile")
 		f.track(fd)
-		f.wantErr(p.Add(fd, ep.Readable, 1), "Add of a regular file", unix.EPERM)
+		f.wantErr(p.Add(fd, ep.Readable, 1), "Add of a regular file", syscall.EPERM)
 		// Not registered by the failed Add.
 		f.expectNone(p)
 	}),
@@ -76,17 +76,17 @@ var registrationCases = []testCase{
 		p := f.poller()
 		r, _ := f.pipe()
 		for _, bad := range []ep.Events{1 << 20, ep.Readable | 1<<29, ep.Readable | 1<<27} {
-			f.wantErr(p.Add(r, bad, 1), "Add with unknown bits "+bad.String(), unix.EINVAL)
+			f.wantErr(p.Add(r, bad, 1), "Add with unknown bits "+bad.String(), syscall.EINVAL)
 		}
 		f.add(p, r, ep.Readable, 1)
-		f.wantErr(p.Modify(r, ep.Readable|1<<20, 2), "Modify with unknown bits", unix.EINVAL)
+		f.wantErr(p.Modify(r, ep.Readable|1<<20, 2), "Modify with unknown bits", syscall.EINVAL)
 	}),
 	par("ReservedDataEINVAL", func(f *fixture) {
 		p := f.poller()
 		r, _ := f.readyPipe(1)
-		f.wantErr(p.Add(r, ep.Readable, ep.ReservedData), "Add with ReservedData", unix.EINVAL, ep.ErrReservedData)
+		f.wantErr(p.Add(r, ep.Readable, ep.ReservedData), "Add with ReservedData", syscall.EINVAL, ep.ErrReservedData)
 		f.add(p, r, ep.Readable, 1)
-		f.wantErr(p.Modify(r, ep.Readable, ep.ReservedData), "Modify with ReservedData", unix.EINVAL, ep.ErrReservedData)
+		f.wantErr(p.Modify(r, ep.Readable, ep.ReservedData), "Modify with ReservedData", syscall.EINVAL, ep.ErrReservedData)
 		// The failed Modify left the registration as it was.
 		f.expect(p, ev(ep.Readable, 1))
 	}),
@@ -95,12 +95,12 @@ var registrationCases = []testCase{
 		r, _ := f.readyPipe(1)
 		f.add(p, r, ep.Readable, 1)
 		n, err := p.Wait(nil, 0)
-		f.wantErr(err, "Wait(nil)", unix.EINVAL)
+		f.wantErr(err, "Wait(nil)", syscall.EINVAL)
 		if n != 0 {
 			f.t.Fatalf("Wait(nil) = %d events", n)
 		}
 		n, err = p.Wait([]ep.Event{}, time.Second)
-		f.wantErr(err, "Wait(empty slice)", unix.EINVAL)
+		f.wantErr(err, "Wait(empty slice)", syscall.EINVAL)
 		if n != 0 {
 			f.t.Fatalf("Wait(empty) = %d events", n)
 		}
@@ -154,7 +154,7 @@ var registrationCases = []testCase{
 				for _, d := range dups {
 					_ = f.k.Close(d)
 				}
-				if errors.Is(err, unix.EMFILE) {
+				if errors.Is(err, syscall.EMFILE) {
 					f.t.Skipf("kernel refuses fds up to %d (%v)", ep.FDSetSize, err)
 				}
 				f.t.Fatalf("Dup: %v", err)
@@ -169,7 +169,7 @@ var registrationCases = []testCase{
 		p := f.poller()
 		err := p.Add(high, ep.Readable, 7)
 		if lim := f.target.Caps.FDLimit; lim > 0 && high >= lim {
-			f.wantErr(err, "Add of fd "+strconv.Itoa(high), ep.ErrFDTooLarge, unix.EINVAL)
+			f.wantErr(err, "Add of fd "+strconv.Itoa(high), ep.ErrFDTooLarge, syscall.EINVAL)
 			return
 		}
 		f.check(err, "Add(%d)", high)
@@ -187,21 +187,21 @@ var closedCases = []testCase{
 		p := f.poller()
 		r, _ := f.pipe()
 		f.check(p.Close(), "Close")
-		f.wantErr(p.Add(r, ep.Readable, 1), "Add after Close", ep.ErrClosed, unix.EBADF)
+		f.wantErr(p.Add(r, ep.Readable, 1), "Add after Close", ep.ErrClosed, syscall.EBADF)
 	}),
 	par("ClosedModify", func(f *fixture) {
 		p := f.poller()
 		r, _ := f.pipe()
 		f.add(p, r, ep.Readable, 1)
 		f.check(p.Close(), "Close")
-		f.wantErr(p.Modify(r, ep.Readable, 2), "Modify after Close", ep.ErrClosed, unix.EBADF)
+		f.wantErr(p.Modify(r, ep.Readable, 2), "Modify after Close", ep.ErrClosed, syscall.EBADF)
 	}),
 	par("ClosedDelete", func(f *fixture) {
 		p := f.poller()
 		r, _ := f.pipe()
 		f.add(p, r, ep.Readable, 1)
 		f.check(p.Close(), "Close")
-		f.wantErr(p.Delete(r), "Delete after Close", ep.ErrClosed, unix.EBADF)
+		f.wantErr(p.Delete(r), "Delete after Close", ep.ErrClosed, syscall.EBADF)
 	}),
 	par("ClosedWait", func(f *fixture) {
 		p := f.poller()
@@ -210,7 +210,7 @@ var closedCases = []testCase{
 		f.check(p.Close(), "Close")
 		for _, d := range []time.Duration{0, time.Millisecond, -1} {
 			n, err := p.Wait(make([]ep.Event, 4), d)
-			f.wantErr(err, "Wait("+d.String()+") after Close", ep.ErrClosed, unix.EBADF)
+			f.wantErr(err, "Wait("+d.String()+") after Close", ep.ErrClosed, syscall.EBADF)
 			if n != 0 {
 				f.t.Fatalf("Wait after Close returned %d events", n)
 			}
@@ -219,12 +219,12 @@ var closedCases = []testCase{
 	par("ClosedWake", func(f *fixture) {
 		p := f.poller()
 		f.check(p.Close(), "Close")
-		f.wantErr(p.Wake(), "Wake after Close", ep.ErrClosed, unix.EBADF)
+		f.wantErr(p.Wake(), "Wake after Close", ep.ErrClosed, syscall.EBADF)
 	}),
 	par("ClosedClose", func(f *fixture) {
 		p := f.poller()
 		f.check(p.Close(), "Close")
-		f.wantErr(p.Close(), "second Close", ep.ErrClosed, unix.EBADF)
+		f.wantErr(p.Close(), "second Close", ep.ErrClosed, syscall.EBADF)
 	}),
 	par("CloseDuringWait", func(f *fixture) {
 		p := f.poller()
@@ -234,7 +234,7 @@ var closedCases = []testCase{
 		f.stillBlocked(ch, quiet, "Wait(-1) with nothing ready")
 		f.check(p.Close(), "Close")
 		res := f.receive(ch, "Close during Wait(-1)")
-		f.wantErr(res.err, "Wait interrupted by Close", ep.ErrClosed, unix.EBADF)
+		f.wantErr(res.err, "Wait interrupted by Close", ep.ErrClosed, syscall.EBADF)
 		if len(res.evs) != 0 {
 			f.t.Fatalf("Wait interrupted by Close returned events %v", fmtEvents(res.evs))
 		}

@@ -3,10 +3,10 @@ package eventpolltest
 import (
 	"bytes"
 	"errors"
+	"syscall"
 	"time"
 
 	ep "github.com/eventpoll/eventpoll"
-	"golang.org/x/sys/unix"
 )
 
 // tcpCases cover TCP over loopback: half-close, reset, connect, accept and
@@ -17,7 +17,7 @@ var tcpCases = []testCase{
 		a, b := f.tcpPair()
 		f.add(p, a, ep.Readable|ep.ReadHangup, 1)
 		f.write(b, []byte("hello"))
-		f.check(f.k.Shutdown(b, unix.SHUT_WR), "Shutdown(SHUT_WR)")
+		f.check(f.k.Shutdown(b, syscall.SHUT_WR), "Shutdown(SHUT_WR)")
 		got := f.waitFor(p, 1, "read-hangup", has(ep.ReadHangup))
 		if got != ep.Readable|ep.ReadHangup {
 			f.t.Fatalf("after peer SHUT_WR: %v, want readable|read-hangup (no hangup)", got)
@@ -36,7 +36,7 @@ var tcpCases = []testCase{
 		p := f.poller()
 		a, b := f.tcpPair()
 		f.add(p, a, ep.Readable|ep.ReadHangup, 1)
-		f.check(f.k.Shutdown(b, unix.SHUT_WR), "Shutdown(SHUT_WR)")
+		f.check(f.k.Shutdown(b, syscall.SHUT_WR), "Shutdown(SHUT_WR)")
 		f.waitFor(p, 1, "read-hangup", has(ep.ReadHangup))
 		f.modify(p, a, ep.Readable, 2)
 		f.expect(p, ev(ep.Readable, 2))
@@ -77,9 +77,9 @@ var tcpCases = []testCase{
 		// The first write reports the reset, later ones a broken pipe; the
 		// process is not killed by SIGPIPE.
 		_, err := f.k.Write(a, []byte("x"))
-		f.wantErr(err, "first Write after reset", unix.ECONNRESET)
+		f.wantErr(err, "first Write after reset", syscall.ECONNRESET)
 		_, err = f.k.Write(a, []byte("x"))
-		f.wantErr(err, "second Write after reset", unix.EPIPE)
+		f.wantErr(err, "second Write after reset", syscall.EPIPE)
 	}),
 	par("TCPResetNoInterest", func(f *fixture) {
 		p := f.poller()
@@ -105,7 +105,7 @@ var tcpCases = []testCase{
 		f.add(p, ln, ep.Readable, 1)
 		f.expectNone(p)
 		c, err := f.k.Connect("tcp4", addr)
-		if err != nil && !errors.Is(err, unix.EINPROGRESS) {
+		if err != nil && !errors.Is(err, syscall.EINPROGRESS) {
 			f.t.Fatalf("Connect: %v", err)
 		}
 		f.track(c)
@@ -118,7 +118,7 @@ var tcpCases = []testCase{
 		f.check(err, "Accept")
 		f.track(s)
 		_, err = f.k.Accept(ln)
-		f.wantErr(err, "second Accept", unix.EAGAIN)
+		f.wantErr(err, "second Accept", syscall.EAGAIN)
 		f.del(p, c)
 		f.expectNone(p)
 	}),
@@ -127,8 +127,8 @@ var tcpCases = []testCase{
 		ln, addr := f.listen()
 		f.closeFD(ln)
 		c, err := f.k.Connect("tcp4", addr)
-		if err != nil && !errors.Is(err, unix.EINPROGRESS) {
-			f.wantErr(err, "Connect to a closed port", unix.ECONNREFUSED)
+		if err != nil && !errors.Is(err, syscall.EINPROGRESS) {
+			f.wantErr(err, "Connect to a closed port", syscall.ECONNREFUSED)
 			return
 		}
 		f.track(c)
@@ -138,7 +138,7 @@ var tcpCases = []testCase{
 		if want := ep.Writable | ep.Error | ep.Hangup; got != want {
 			f.t.Fatalf("refused connect: %v, want %v", got, want)
 		}
-		f.wantErr(f.k.SocketError(c), "SO_ERROR after refused connect", unix.ECONNREFUSED)
+		f.wantErr(f.k.SocketError(c), "SO_ERROR after refused connect", syscall.ECONNREFUSED)
 	}),
 	par("EdgeListenerDrain", func(f *fixture) {
 		p := f.poller()
@@ -146,7 +146,7 @@ var tcpCases = []testCase{
 		f.add(p, ln, ep.Readable|ep.EdgeTriggered, 1)
 		connect := func() {
 			c, err := f.k.Connect("tcp4", addr)
-			if err != nil && !errors.Is(err, unix.EINPROGRESS) {
+			if err != nil && !errors.Is(err, syscall.EINPROGRESS) {
 				f.t.Fatalf("Connect: %v", err)
 			}
 			f.track(c)
@@ -166,7 +166,7 @@ var tcpCases = []testCase{
 				f.t.Fatalf("second connection not accepted within %v", patience)
 			}
 			s, err := f.k.Accept(ln)
-			if errors.Is(err, unix.EAGAIN) {
+			if errors.Is(err, syscall.EAGAIN) {
 				f.wait(p, 4, 100*time.Millisecond)
 				continue
 			}
@@ -175,7 +175,7 @@ var tcpCases = []testCase{
 			accepted++
 		}
 		_, err = f.k.Accept(ln)
-		f.wantErr(err, "Accept of an empty queue", unix.EAGAIN)
+		f.wantErr(err, "Accept of an empty queue", syscall.EAGAIN)
 		f.wait(p, 4, 0) // an edge of the second connection may be pending
 		f.expectNone(p)
 		connect()
@@ -231,7 +231,7 @@ func tcpWritableAfterDrain(f *fixture, mode ep.Events) {
 		for {
 			n, err := f.k.Write(a, chunk)
 			written += n
-			if errors.Is(err, unix.EAGAIN) {
+			if errors.Is(err, syscall.EAGAIN) {
 				return
 			}
 			f.check(err, "Write while filling")
@@ -267,7 +267,7 @@ func tcpWritableAfterDrain(f *fixture, mode ep.Events) {
 		f.wait(q, 4, 100*time.Millisecond)
 		for {
 			n, err := f.k.Read(b, buf)
-			if errors.Is(err, unix.EAGAIN) {
+			if errors.Is(err, syscall.EAGAIN) {
 				break
 			}
 			f.check(err, "peer Read")

@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	ep "github.com/eventpoll/eventpoll"
-	"golang.org/x/sys/unix"
 )
 
 // Durations used by the cases. quiet is how long a Wait must stay silent for
@@ -141,7 +141,7 @@ func (f *fixture) tcpPair() (local, peer int) {
 	f.t.Helper()
 	ln, addr := f.listen()
 	c, err := f.k.Connect("tcp4", addr)
-	if err != nil && !errors.Is(err, unix.EINPROGRESS) {
+	if err != nil && !errors.Is(err, syscall.EINPROGRESS) {
 		f.t.Fatalf("Connect %s: %v", addr, err)
 	}
 	f.track(c)
@@ -163,7 +163,7 @@ func (f *fixture) tcpPair() (local, peer int) {
 			switch e.Data {
 			case 1:
 				fd, err := f.k.Accept(ln)
-				if errors.Is(err, unix.EAGAIN) {
+				if errors.Is(err, syscall.EAGAIN) {
 					continue
 				}
 				f.check(err, "Accept")
@@ -231,7 +231,7 @@ func (f *fixture) drain(fd int) int {
 	total := 0
 	for {
 		n, err := f.k.Read(fd, buf)
-		if errors.Is(err, unix.EAGAIN) {
+		if errors.Is(err, syscall.EAGAIN) {
 			return total
 		}
 		f.check(err, "Read(%d) while draining", fd)

@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/eventpoll/eventpoll"
-	"golang.org/x/sys/unix"
 )
 
 // The "eventpoll" engine drives the connections from a few event loops
@@ -131,7 +131,7 @@ func (l *ploop) connect(backend string) error {
 		for inProgress < l.r.cfg.DialParallel && next < len(l.conns) {
 			c := l.conns[next]
 			fd, err := l.k.Connect(l.r.cfg.Network, l.r.cfg.Addr)
-			if err != nil && !errors.Is(err, unix.EINPROGRESS) {
+			if err != nil && !errors.Is(err, syscall.EINPROGRESS) {
 				return fmt.Errorf("dial %s: %w", l.r.cfg.Addr, err)
 			}
 			c.fd = fd
@@ -278,7 +278,7 @@ func (l *ploop) flush(c *pconn) {
 		l.iov = append(l.iov, c.pend[1:]...)
 		n, err := l.k.Writev(c.fd, l.iov)
 		if err != nil {
-			if errors.Is(err, unix.EAGAIN) {
+			if errors.Is(err, syscall.EAGAIN) {
 				return
 			}
 			l.fail(c, fmt.Errorf("conn %d: write: %w", c.id, err))
@@ -308,7 +308,7 @@ func (l *ploop) read(c *pconn, now int64) {
 	for {
 		n, err := l.k.Read(c.fd, l.buf)
 		if err != nil {
-			if errors.Is(err, unix.EAGAIN) {
+			if errors.Is(err, syscall.EAGAIN) {
 				break
 			}
 			l.fail(c, fmt.Errorf("conn %d: read: %w", c.id, err))

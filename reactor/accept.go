@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/eventpoll/eventpoll"
-	"golang.org/x/sys/unix"
 )
 
 // acceptBatch bounds the connections accepted per wake-up; listening sockets
@@ -82,9 +81,9 @@ func (l *Loop) listenEvent(a *listenFD) {
 			switch {
 			case isAgain(err):
 				a.backoff = 0
-			case isErr(err, unix.ECONNABORTED), isErr(err, unix.EPROTO), isErr(err, unix.EINTR):
+			case isErr(err, syscall.ECONNABORTED), isErr(err, syscall.EPROTO), isErr(err, syscall.EINTR):
 				continue // the peer gave up before we took the connection
-			case isErr(err, unix.EMFILE), isErr(err, unix.ENFILE), isErr(err, unix.ENOBUFS), isErr(err, unix.ENOMEM):
+			case isErr(err, syscall.EMFILE), isErr(err, syscall.ENFILE), isErr(err, syscall.ENOBUFS), isErr(err, syscall.ENOMEM):
 				l.shed(a)
 				l.pauseAccept(a, err)
 			default:

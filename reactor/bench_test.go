@@ -3,6 +3,7 @@ package reactor
 import (
 	"io"
 	"net"
+	"syscall"
 	"testing"
 
 	"github.com/eventpoll/eventpoll"
@@ -139,13 +140,13 @@ func BenchmarkKernelSeam(b *testing.B) {
 	// The cheapest system call there is: a read from an empty
 	// non-blocking pipe (EAGAIN), where any cost of the seam would show most.
 	run("eagain/kernel", k.Pipe, func(r, w int) error {
-		if _, err := k.Read(r, q); err != unix.EAGAIN {
+		if _, err := k.Read(r, q); err != syscall.EAGAIN {
 			return err
 		}
 		return nil
 	})
 	run("eagain/unix", k.Pipe, func(r, w int) error {
-		if _, err := unix.Read(r, q); err != unix.EAGAIN {
+		if _, err := unix.Read(r, q); err != syscall.EAGAIN {
 			return err
 		}
 		return nil

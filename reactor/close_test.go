@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/eventpoll/eventpoll"
-	"golang.org/x/sys/unix"
 )
 
 // hangupHandler echoes, and after the peer's FIN writes a trailer from a
@@ -100,7 +99,7 @@ func TestPeerResetDuringLargeWrite(t *testing.T) {
 			c.Close() // RST while the server still has ~31 MiB to send
 			select {
 			case err := <-h.errc:
-				if !errors.Is(err, unix.ECONNRESET) && !errors.Is(err, unix.EPIPE) {
+				if !errors.Is(err, syscall.ECONNRESET) && !errors.Is(err, syscall.EPIPE) {
 					t.Fatalf("OnClose error %v, want ECONNRESET or EPIPE", err)
 				}
 			case <-time.After(10 * time.Second):

@@ -3,8 +3,7 @@ package reactor
 import (
 	"context"
 	"errors"
-
-	"golang.org/x/sys/unix"
+	"syscall"
 )
 
 var errDialCanceled = errors.New("reactor: dial canceled")
@@ -26,7 +25,7 @@ func (l *Loop) Dial(network, address string, h Handler) (*Conn, error) {
 		return nil, ErrNoHandler
 	}
 	fd, err := l.k.Connect(network, address)
-	if err != nil && !isErr(err, unix.EINPROGRESS) {
+	if err != nil && !isErr(err, syscall.EINPROGRESS) {
 		return nil, wrapOp("connect", err)
 	}
 	c := l.newConn(fd, h, true)
@@ -119,7 +118,7 @@ func (s *Server) DialContext(ctx context.Context, network, address string, h Han
 	}
 	l := s.pickLoop()
 	fd, err := s.cfg.k.Connect(network, address)
-	if err != nil && !isErr(err, unix.EINPROGRESS) {
+	if err != nil && !isErr(err, syscall.EINPROGRESS) {
 		return nil, wrapOp("connect", err)
 	}
 	if network != "unix" {

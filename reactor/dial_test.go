@@ -6,10 +6,9 @@ import (
 	"errors"
 	"net"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // collector gathers what a client connection receives.
@@ -78,7 +77,7 @@ func TestDialRefused(t *testing.T) {
 	ln.Close()
 	cli := &Server{Loops: 1}
 	defer cli.Close()
-	if _, err := cli.Dial("tcp", addr, newCollector(0)); !errors.Is(err, unix.ECONNREFUSED) {
+	if _, err := cli.Dial("tcp", addr, newCollector(0)); !errors.Is(err, syscall.ECONNREFUSED) {
 		t.Fatalf("Dial to a closed port: %v, want ECONNREFUSED", err)
 	}
 	// Loop.Dial reports the failure through OnClose.
@@ -91,7 +90,7 @@ func TestDialRefused(t *testing.T) {
 	})
 	select {
 	case err := <-h.closed:
-		if !errors.Is(err, unix.ECONNREFUSED) {
+		if !errors.Is(err, syscall.ECONNREFUSED) {
 			t.Fatalf("Loop.Dial to a closed port: %v, want ECONNREFUSED", err)
 		}
 	case <-time.After(5 * time.Second):

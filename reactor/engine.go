@@ -1,8 +1,9 @@
 package reactor
 
 import (
+	"syscall"
+
 	"github.com/eventpoll/eventpoll"
-	"golang.org/x/sys/unix"
 )
 
 const (
@@ -387,7 +388,7 @@ func (l *Loop) finishClose(c *Conn) {
 		l.closeConn(c, nil, false)
 		return
 	}
-	if err := l.k.Shutdown(c.fd, unix.SHUT_WR); err != nil {
+	if err := l.k.Shutdown(c.fd, syscall.SHUT_WR); err != nil {
 		l.closeConn(c, nil, false)
 		return
 	}

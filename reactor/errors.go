@@ -4,13 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"net"
-
-	"golang.org/x/sys/unix"
+	"syscall"
 )
 
 // Errors a Server passes to Handler.OnClose or returns from its methods.
 // Each wraps a syscall.Errno or a standard sentinel, so errors.Is works with
-// unix.ETIMEDOUT, unix.ENOBUFS or net.ErrClosed as well.
+// syscall.ETIMEDOUT, syscall.ENOBUFS or net.ErrClosed as well.
 var (
 	// ErrServerClosed is returned by Serve after Shutdown or Close, by calls
 	// made on a closed server, and passed to OnClose for connections that
@@ -21,19 +20,19 @@ var (
 	ErrConnClosed = fmt.Errorf("reactor: use of closed connection: %w", net.ErrClosed)
 	// ErrInboundLimit is passed to OnClose when the handler left more than
 	// Server.MaxInbound unconsumed inbound bytes in a connection's buffer.
-	ErrInboundLimit = fmt.Errorf("reactor: unconsumed inbound bytes exceed MaxInbound: %w", unix.ENOBUFS)
+	ErrInboundLimit = fmt.Errorf("reactor: unconsumed inbound bytes exceed MaxInbound: %w", syscall.ENOBUFS)
 	// ErrOutboundLimit is returned by Write, and passed to OnClose, when a
 	// connection's queued output would exceed Server.MaxOutbound.
-	ErrOutboundLimit = fmt.Errorf("reactor: queued outbound bytes exceed MaxOutbound: %w", unix.ENOBUFS)
+	ErrOutboundLimit = fmt.Errorf("reactor: queued outbound bytes exceed MaxOutbound: %w", syscall.ENOBUFS)
 	// ErrIdleTimeout is passed to OnClose for a connection closed because
 	// nothing was read or written for its idle timeout.
-	ErrIdleTimeout = fmt.Errorf("reactor: idle timeout: %w", unix.ETIMEDOUT)
+	ErrIdleTimeout = fmt.Errorf("reactor: idle timeout: %w", syscall.ETIMEDOUT)
 	// ErrDeadline is passed to OnClose for a connection closed because its
 	// deadline (Conn.SetDeadline) passed.
-	ErrDeadline = fmt.Errorf("reactor: deadline exceeded: %w", unix.ETIMEDOUT)
+	ErrDeadline = fmt.Errorf("reactor: deadline exceeded: %w", syscall.ETIMEDOUT)
 	// ErrLingerTimeout is passed to OnClose when a graceful close could not
 	// deliver the queued output within Server.LingerTimeout.
-	ErrLingerTimeout = fmt.Errorf("reactor: queued output not delivered within the linger timeout: %w", unix.ETIMEDOUT)
+	ErrLingerTimeout = fmt.Errorf("reactor: queued output not delivered within the linger timeout: %w", syscall.ETIMEDOUT)
 	// ErrNoHandler is returned by Serve when the Server has no handler for
 	// the listener's kind (Handler for streams, PacketHandler for datagrams).
 	ErrNoHandler = errors.New("reactor: no handler for this listener")
@@ -59,10 +58,10 @@ func wrapOp(op string, err error) error {
 
 // isAgain reports whether err says the operation would block.
 func isAgain(err error) bool {
-	return err == unix.EAGAIN || errors.Is(err, unix.EAGAIN)
+	return err == syscall.EAGAIN || errors.Is(err, syscall.EAGAIN)
 }
 
 // isErr reports whether err is or wraps the errno e.
-func isErr(err error, e unix.Errno) bool {
+func isErr(err error, e syscall.Errno) bool {
 	return err == e || errors.Is(err, e)
 }

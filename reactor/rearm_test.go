@@ -1,6 +1,7 @@
 package reactor
 
 import (
+	"syscall"
 	"testing"
 
 	"github.com/eventpoll/eventpoll"
@@ -14,7 +15,7 @@ type silentKernel struct{ eventpoll.Kernel }
 func (silentKernel) Read(fd int, p []byte) (int, error) {
 	for {
 		n, err := unix.Read(fd, p)
-		if err == unix.EINTR {
+		if err == syscall.EINTR {
 			continue
 		}
 		return max(n, 0), err

@@ -4,9 +4,9 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"syscall"
 
 	ep "github.com/eventpoll/eventpoll"
-	"golang.org/x/sys/unix"
 )
 
 // dgram is a bound UDP socket: a queue of datagrams bounded in bytes by the
@@ -44,7 +44,7 @@ func (d *dgram) recv(p []byte) (int, *net.UDPAddr, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if len(d.q) == 0 {
-		return 0, nil, unix.EAGAIN
+		return 0, nil, syscall.EAGAIN
 	}
 	g := d.q[0]
 	d.q[0] = datagram{}
@@ -58,7 +58,7 @@ func (d *dgram) read(p []byte) (int, error) {
 	return n, err
 }
 
-func (d *dgram) writev([][]byte) (int, error) { return 0, unix.EDESTADDRREQ }
+func (d *dgram) writev([][]byte) (int, error) { return 0, syscall.EDESTADDRREQ }
 
 func (d *dgram) deliver(p []byte, from *net.UDPAddr) {
 	d.mu.Lock()
@@ -99,7 +99,7 @@ func (k *Kernel) RecvFrom(fd int, p []byte) (int, net.Addr, error) {
 			s.mu.Unlock()
 			return n, ra, nil
 		}
-		return 0, nil, unix.ENOTSOCK
+		return 0, nil, syscall.ENOTSOCK
 	}
 	if err := k.ioFault(fd, f, false); err != nil {
 		return 0, nil, err
@@ -125,13 +125,13 @@ func (k *Kernel) SendTo(fd int, p []byte, addr net.Addr) (int, error) {
 	d, ok := f.ops.(*dgram)
 	if !ok {
 		if _, ok := f.ops.(*sock); ok {
-			return 0, unix.EISCONN
+			return 0, syscall.EISCONN
 		}
-		return 0, unix.ENOTSOCK
+		return 0, syscall.ENOTSOCK
 	}
 	ua, ok := addr.(*net.UDPAddr)
 	if !ok {
-		return 0, unix.EAFNOSUPPORT
+		return 0, syscall.EAFNOSUPPORT
 	}
 	ip, _ := netip.AddrFromSlice(ua.IP)
 	ip = ip.Unmap()
@@ -139,7 +139,7 @@ func (k *Kernel) SendTo(fd int, p []byte, addr net.Addr) (int, error) {
 		ip = netip.AddrFrom4([4]byte{127, 0, 0, 1})
 	}
 	if len(p) > 65507 {
-		return 0, unix.EMSGSIZE
+		return 0, syscall.EMSGSIZE
 	}
 	if err := k.ioFault(fd, f, true); err != nil {
 		return 0, err

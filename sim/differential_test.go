@@ -12,7 +12,6 @@ import (
 
 	ep "github.com/eventpoll/eventpoll"
 	"github.com/eventpoll/eventpoll/sim"
-	"golang.org/x/sys/unix"
 )
 
 // diffWorld is one kernel under the differential test: a poller and the
@@ -63,7 +62,7 @@ func tcpPair(k ep.Kernel) (int, int, error) {
 	defer k.Close(ln)
 	addr, _ := k.LocalAddr(ln)
 	c, err := k.Connect("tcp4", addr.String())
-	if err != nil && !errors.Is(err, unix.EINPROGRESS) {
+	if err != nil && !errors.Is(err, syscall.EINPROGRESS) {
 		return -1, -1, err
 	}
 	for range 1000 {
@@ -76,7 +75,7 @@ func tcpPair(k ep.Kernel) (int, int, error) {
 			k.SetNoDelay(s, true)
 			return c, s, k.SocketError(c)
 		}
-		if !errors.Is(err, unix.EAGAIN) {
+		if !errors.Is(err, syscall.EAGAIN) {
 			return -1, -1, err
 		}
 		time.Sleep(time.Millisecond)
@@ -99,7 +98,7 @@ func errStr(err error) string {
 	}
 	var e syscall.Errno
 	if errors.As(err, &e) {
-		return unix.ErrnoName(e)
+		return sim.ErrnoName(e)
 	}
 	return err.Error()
 }
@@ -187,7 +186,7 @@ func genOp(rng *rand.Rand, socks []bool, open []bool, objs []int) (op diffOp, ok
 	case r < 60:
 		op.kind = 5
 	case r < 63 && sock:
-		op.kind, op.how = 6, []int{unix.SHUT_RD, unix.SHUT_WR, unix.SHUT_RDWR}[rng.Intn(3)]
+		op.kind, op.how = 6, []int{syscall.SHUT_RD, syscall.SHUT_WR, syscall.SHUT_RDWR}[rng.Intn(3)]
 	case r < 66 && len(open) < 24:
 		op.kind = 8
 	default:

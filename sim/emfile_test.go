@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"math/rand"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	ep "github.com/eventpoll/eventpoll"
 	"github.com/eventpoll/eventpoll/reactor"
 	"github.com/eventpoll/eventpoll/sim"
-	"golang.org/x/sys/unix"
 )
 
 // TestReactorEMFILE fills the simulated fd table so that the reactor's
@@ -48,7 +48,7 @@ func TestReactorEMFILE(t *testing.T) {
 			defer p.Close()
 			for i := range conns {
 				fd, err := k.Connect("tcp", addr)
-				if err != nil && !errors.Is(err, unix.EINPROGRESS) {
+				if err != nil && !errors.Is(err, syscall.EINPROGRESS) {
 					return fmt.Errorf("connect %d: %w", i, err)
 				}
 				b := make([]byte, 100+rng.Intn(3000))

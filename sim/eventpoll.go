@@ -2,9 +2,9 @@ package sim
 
 import (
 	"sync"
+	"syscall"
 
 	ep "github.com/eventpoll/eventpoll"
-	"golang.org/x/sys/unix"
 )
 
 // epMaxNests is EP_MAX_NESTS: a chain of nested eventpolls has at most this
@@ -442,18 +442,18 @@ const (
 // EPERM, EINVAL, ELOOP, EEXIST / ENOENT.
 func (e *eventpoll) ctl(op int, tf *file, fd int, events ep.Events, data uint64) error {
 	if _, ok := tf.ops.(pollable); !ok {
-		return unix.EPERM
+		return syscall.EPERM
 	}
 	if tf == e.file {
-		return unix.EINVAL
+		return syscall.EINVAL
 	}
 	target, isEP := tf.ops.(*eventpoll)
 	if op != ctlDel && events&ep.Exclusive != 0 {
 		if op == ctlMod {
-			return unix.EINVAL
+			return syscall.EINVAL
 		}
 		if isEP || events&^exclusiveOK != 0 {
-			return unix.EINVAL
+			return syscall.EINVAL
 		}
 	}
 	if isEP {
@@ -466,33 +466,33 @@ func (e *eventpoll) ctl(op int, tf *file, fd int, events ep.Events, data uint64)
 	closed := e.closed
 	e.lock.Unlock()
 	if closed {
-		return unix.EBADF
+		return syscall.EBADF
 	}
 	if op == ctlAdd && isEP && !e.loopCheck(target) {
-		return unix.ELOOP
+		return syscall.ELOOP
 	}
 	epi := e.rbr.get(itemKey{tf.id, fd})
 	switch op {
 	case ctlAdd:
 		if epi != nil {
-			return unix.EEXIST
+			return syscall.EEXIST
 		}
 		e.insert(tf, fd, events, data)
 	case ctlMod:
 		if epi == nil {
-			return unix.ENOENT
+			return syscall.ENOENT
 		}
 		if epi.events&ep.Exclusive != 0 {
-			return unix.EINVAL
+			return syscall.EINVAL
 		}
 		e.modify(epi, events, data)
 	case ctlDel:
 		if epi == nil {
-			return unix.ENOENT
+			return syscall.ENOENT
 		}
 		e.remove(epi)
 	default:
-		return unix.EINVAL
+		return syscall.EINVAL
 	}
 	return nil
 }

@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
 	ep "github.com/eventpoll/eventpoll"
 	"github.com/eventpoll/eventpoll/sim"
-	"golang.org/x/sys/unix"
 )
 
 func newPoller(t *testing.T, k *sim.Kernel) *sim.Poller {
@@ -169,13 +169,13 @@ func TestLoopELOOP(t *testing.T) {
 	a, b, c := newPoller(t, k), newPoller(t, k), newPoller(t, k)
 	must(t, a.Add(b.FD(), ep.Readable, 1), "a watches b")
 	must(t, b.Add(c.FD(), ep.Readable, 2), "b watches c")
-	wantErrno(t, c.Add(a.FD(), ep.Readable, 3), unix.ELOOP, "c watches a (cycle)")
-	wantErrno(t, b.Add(a.FD(), ep.Readable, 4), unix.ELOOP, "b watches a (cycle)")
-	wantErrno(t, a.Add(a.FD(), ep.Readable, 5), unix.EINVAL, "a watches itself")
+	wantErrno(t, c.Add(a.FD(), ep.Readable, 3), syscall.ELOOP, "c watches a (cycle)")
+	wantErrno(t, b.Add(a.FD(), ep.Readable, 4), syscall.ELOOP, "b watches a (cycle)")
+	wantErrno(t, a.Add(a.FD(), ep.Readable, 5), syscall.EINVAL, "a watches itself")
 	d, err := k.Dup(a.FD())
 	must(t, err, "Dup")
-	wantErrno(t, a.Add(d, ep.Readable, 6), unix.EINVAL, "a watches a duplicate of itself")
-	wantErrno(t, a.Add(c.FD(), ep.Readable|ep.Exclusive, 7), unix.EINVAL, "Exclusive on an eventpoll target")
+	wantErrno(t, a.Add(d, ep.Readable, 6), syscall.EINVAL, "a watches a duplicate of itself")
+	wantErrno(t, a.Add(c.FD(), ep.Readable|ep.Exclusive, 7), syscall.EINVAL, "Exclusive on an eventpoll target")
 	// The failed Adds left nothing behind.
 	if got := k.Watchers(a.FD()); got != 0 {
 		t.Fatalf("a is watched by %d items after failed Adds", got)
@@ -193,8 +193,8 @@ func TestDepthLimit(t *testing.T) {
 	for i := 0; i < 4; i++ {
 		must(t, ps[i].Add(ps[i+1].FD(), ep.Readable, uint64(i)), fmt.Sprintf("link %d", i))
 	}
-	wantErrno(t, ps[4].Add(ps[5].FD(), ep.Readable, 9), unix.ELOOP, "sixth eventpoll below")
-	wantErrno(t, ps[5].Add(ps[0].FD(), ep.Readable, 9), unix.ELOOP, "sixth eventpoll above")
+	wantErrno(t, ps[4].Add(ps[5].FD(), ep.Readable, 9), syscall.ELOOP, "sixth eventpoll below")
+	wantErrno(t, ps[5].Add(ps[0].FD(), ep.Readable, 9), syscall.ELOOP, "sixth eventpoll above")
 	// Middle: x -> y joins two chains of 3 into one of 6.
 	q := make([]*sim.Poller, 6)
 	for i := range q {
@@ -204,7 +204,7 @@ func TestDepthLimit(t *testing.T) {
 	must(t, q[1].Add(q[2].FD(), ep.Readable, 0), "q1->q2")
 	must(t, q[3].Add(q[4].FD(), ep.Readable, 0), "q3->q4")
 	must(t, q[4].Add(q[5].FD(), ep.Readable, 0), "q4->q5")
-	wantErrno(t, q[2].Add(q[3].FD(), ep.Readable, 0), unix.ELOOP, "joining two chains of 3")
+	wantErrno(t, q[2].Add(q[3].FD(), ep.Readable, 0), syscall.ELOOP, "joining two chains of 3")
 	// Events still flow through a chain of 5.
 	r, w, _ := k.Pipe()
 	must(t, ps[4].Add(r, ep.Readable, 42), "bottom Add")
@@ -394,7 +394,7 @@ func TestCloseRemovesFromEverySet(t *testing.T) {
 	if evs := waitN(t, ps[1], 2, 0); len(evs) != 1 || evs[0].Data != 1 {
 		t.Fatalf("stale item = %v, want the old data 1", evs)
 	}
-	wantErrno(t, ps[1].Delete(r), unix.EBADF, "Delete of the closed number")
+	wantErrno(t, ps[1].Delete(r), syscall.EBADF, "Delete of the closed number")
 	must(t, k.Close(d), "Close last")
 	for _, p := range ps {
 		if evs := waitN(t, p, 2, 0); len(evs) != 0 {
@@ -409,17 +409,17 @@ func TestCtlErrorOrder(t *testing.T) {
 	p := newPoller(t, k)
 	rf, _ := k.RegularFile()
 	r, _, _ := k.Pipe()
-	wantErrno(t, p.Add(99, ep.Readable|ep.Exclusive|ep.OneShot, 1), unix.EBADF, "bad fd before bad modes")
-	wantErrno(t, p.Modify(rf, ep.Readable|ep.Exclusive, 1), unix.EPERM, "regular file before bad modes")
-	wantErrno(t, p.Delete(rf), unix.EPERM, "Delete of a regular file")
-	wantErrno(t, p.Add(r, ep.Readable|ep.Exclusive|ep.OneShot, 1), unix.EINVAL, "Exclusive with OneShot")
-	wantErrno(t, p.Add(r, ep.Readable|ep.Exclusive|ep.ReadHangup, 1), unix.EINVAL, "Exclusive with ReadHangup")
-	wantErrno(t, p.Modify(r, ep.Readable|ep.Exclusive, 1), unix.EINVAL, "Modify with Exclusive, even unregistered")
+	wantErrno(t, p.Add(99, ep.Readable|ep.Exclusive|ep.OneShot, 1), syscall.EBADF, "bad fd before bad modes")
+	wantErrno(t, p.Modify(rf, ep.Readable|ep.Exclusive, 1), syscall.EPERM, "regular file before bad modes")
+	wantErrno(t, p.Delete(rf), syscall.EPERM, "Delete of a regular file")
+	wantErrno(t, p.Add(r, ep.Readable|ep.Exclusive|ep.OneShot, 1), syscall.EINVAL, "Exclusive with OneShot")
+	wantErrno(t, p.Add(r, ep.Readable|ep.Exclusive|ep.ReadHangup, 1), syscall.EINVAL, "Exclusive with ReadHangup")
+	wantErrno(t, p.Modify(r, ep.Readable|ep.Exclusive, 1), syscall.EINVAL, "Modify with Exclusive, even unregistered")
 	must(t, p.Add(r, ep.Readable|ep.Exclusive, 1), "Add Exclusive")
-	wantErrno(t, p.Modify(r, ep.Readable, 2), unix.EINVAL, "Modify of an exclusive item")
-	wantErrno(t, p.Add(r, ep.Readable, 3), unix.EEXIST, "Add twice")
+	wantErrno(t, p.Modify(r, ep.Readable, 2), syscall.EINVAL, "Modify of an exclusive item")
+	wantErrno(t, p.Add(r, ep.Readable, 3), syscall.EEXIST, "Add twice")
 	must(t, p.Delete(r), "Delete")
-	wantErrno(t, p.Delete(r), unix.ENOENT, "Delete twice")
+	wantErrno(t, p.Delete(r), syscall.ENOENT, "Delete twice")
 	if err := p.Add(r, ep.Readable, 4); err != nil {
 		var oe *ep.OpError
 		if !errors.As(err, &oe) || oe.Backend != "sim" {

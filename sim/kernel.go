@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"math/rand"
 	"sync"
+	"syscall"
 	"time"
 
 	ep "github.com/eventpoll/eventpoll"
-	"golang.org/x/sys/unix"
 )
 
 // Kernel is a simulated kernel: an fd table, pipes, stream and datagram
@@ -88,7 +88,7 @@ func (k *Kernel) install(f *file) (int, error) {
 
 func (k *Kernel) installLocked(f *file) (int, error) {
 	if k.open >= k.cfg.MaxFDs {
-		return -1, unix.EMFILE
+		return -1, syscall.EMFILE
 	}
 	fd := k.lowFree
 	for fd < len(k.fds) && k.fds[fd] != nil {
@@ -126,7 +126,7 @@ func (k *Kernel) installPair(a, b fileOps) (int, int, error) {
 		k.mu.Unlock()
 		a.release()
 		b.release()
-		return -1, -1, unix.EMFILE
+		return -1, -1, syscall.EMFILE
 	}
 	x, _ := k.installLocked(fa)
 	y, _ := k.installLocked(fb)
@@ -139,7 +139,7 @@ func (k *Kernel) get(fd int) (*file, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if fd < 0 || fd >= len(k.fds) || k.fds[fd] == nil {
-		return nil, unix.EBADF
+		return nil, syscall.EBADF
 	}
 	f := k.fds[fd]
 	f.refs++
@@ -165,7 +165,7 @@ func (k *Kernel) Close(fd int) error {
 		if k.trace.on {
 			k.tracef("close %d: EBADF", fd)
 		}
-		return unix.EBADF
+		return syscall.EBADF
 	}
 	f := k.fds[fd]
 	k.fds[fd] = nil
@@ -198,7 +198,7 @@ func (k *Kernel) Dup(fd int) (int, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if fd < 0 || fd >= len(k.fds) || k.fds[fd] == nil {
-		return -1, unix.EBADF
+		return -1, syscall.EBADF
 	}
 	f := k.fds[fd]
 	f.refs++
@@ -222,7 +222,7 @@ func (k *Kernel) Read(fd int, p []byte) (int, error) {
 	defer k.put(f)
 	r, ok := f.ops.(reader)
 	if !ok {
-		return 0, unix.EINVAL
+		return 0, syscall.EINVAL
 	}
 	if err := k.ioFault(fd, f, false); err != nil {
 		return 0, err
@@ -262,7 +262,7 @@ func (k *Kernel) Writev(fd int, bufs [][]byte) (int, error) {
 	defer k.put(f)
 	w, ok := f.ops.(writer)
 	if !ok {
-		return 0, unix.EINVAL
+		return 0, syscall.EINVAL
 	}
 	if err := k.ioFault(fd, f, true); err != nil {
 		return 0, err
@@ -380,8 +380,8 @@ func errName(err error) string {
 	if err == nil {
 		return "ok"
 	}
-	if e, ok := err.(unix.Errno); ok {
-		return unix.ErrnoName(e)
+	if e, ok := err.(syscall.Errno); ok {
+		return errnoName(e)
 	}
 	return err.Error()
 }

@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"net"
+	"syscall"
 	"testing"
 	"time"
 
 	ep "github.com/eventpoll/eventpoll"
 	"github.com/eventpoll/eventpoll/sim"
-	"golang.org/x/sys/unix"
 )
 
 func must(t *testing.T, err error, what string) {
@@ -19,10 +19,10 @@ func must(t *testing.T, err error, what string) {
 	}
 }
 
-func wantErrno(t *testing.T, err error, want unix.Errno, what string) {
+func wantErrno(t *testing.T, err error, want syscall.Errno, what string) {
 	t.Helper()
 	if !errors.Is(err, want) {
-		t.Fatalf("%s: got %v, want %v", what, err, unix.ErrnoName(want))
+		t.Fatalf("%s: got %v, want %v", what, err, sim.ErrnoName(want))
 	}
 }
 
@@ -44,12 +44,12 @@ func TestFDTableLowestFreeAndEBADF(t *testing.T) {
 	if d != 1 {
 		t.Fatalf("Dup = %d, want the lowest free number 1", d)
 	}
-	wantErrno(t, k.Close(7), unix.EBADF, "Close of an unused fd")
+	wantErrno(t, k.Close(7), syscall.EBADF, "Close of an unused fd")
 	_, err = k.Read(-1, make([]byte, 1))
-	wantErrno(t, err, unix.EBADF, "Read(-1)")
+	wantErrno(t, err, syscall.EBADF, "Read(-1)")
 	must(t, k.Close(0), "Close(0)")
 	_, err = k.Write(0, []byte("x"))
-	wantErrno(t, err, unix.EBADF, "Write to a closed fd")
+	wantErrno(t, err, syscall.EBADF, "Write to a closed fd")
 	if n := k.OpenFDs(); n != 3 {
 		t.Fatalf("OpenFDs = %d, want 3", n)
 	}
@@ -62,11 +62,11 @@ func TestFDTableEMFILE(t *testing.T) {
 	_, _, err = k.Pipe()
 	must(t, err, "second Pipe")
 	_, _, err = k.Pipe()
-	wantErrno(t, err, unix.EMFILE, "third Pipe")
+	wantErrno(t, err, syscall.EMFILE, "third Pipe")
 	_, err = k.Dup(r)
-	wantErrno(t, err, unix.EMFILE, "Dup at the limit")
+	wantErrno(t, err, syscall.EMFILE, "Dup at the limit")
 	_, err = k.NewPoller("")
-	if !errors.Is(err, unix.EMFILE) {
+	if !errors.Is(err, syscall.EMFILE) {
 		t.Fatalf("NewPoller at the limit: %v, want EMFILE", err)
 	}
 	if n := k.OpenFDs(); n != 4 {
@@ -90,7 +90,7 @@ func TestDupSharesOpenFile(t *testing.T) {
 	}
 	// The write end is open while the duplicate is: no end of file yet.
 	_, err = k.Read(r, buf)
-	wantErrno(t, err, unix.EAGAIN, "Read with the writer open")
+	wantErrno(t, err, syscall.EAGAIN, "Read with the writer open")
 	must(t, k.Close(w2), "Close duplicate")
 	if n, err := k.Read(r, buf); n != 0 || err != nil {
 		t.Fatalf("Read after the last writer closed = %d, %v; want end of file", n, err)
@@ -105,7 +105,7 @@ func TestPipeBounded(t *testing.T) {
 	for {
 		n, err := k.Write(w, chunk)
 		total += n
-		if errors.Is(err, unix.EAGAIN) {
+		if errors.Is(err, syscall.EAGAIN) {
 			break
 		}
 		must(t, err, "Write")
@@ -122,7 +122,7 @@ func TestPipeBounded(t *testing.T) {
 	}
 	must(t, k.Close(r), "Close reader")
 	_, err = k.Write(w, []byte("x"))
-	wantErrno(t, err, unix.EPIPE, "Write without reader")
+	wantErrno(t, err, syscall.EPIPE, "Write without reader")
 }
 
 // connect makes a TCP connection through the listener and accepts it.
@@ -131,7 +131,7 @@ func connect(t *testing.T, k *sim.Kernel, ln int) (c, s int) {
 	addr, err := k.LocalAddr(ln)
 	must(t, err, "LocalAddr")
 	c, err = k.Connect("tcp", addr.String())
-	if !errors.Is(err, unix.EINPROGRESS) {
+	if !errors.Is(err, syscall.EINPROGRESS) {
 		t.Fatalf("Connect: %v, want EINPROGRESS", err)
 	}
 	s, err = k.Accept(ln)
@@ -148,9 +148,9 @@ func TestTCPBacklogCompletesOnAccept(t *testing.T) {
 	p, _ := k.NewPoller("")
 	defer p.Close()
 	c1, err := k.Connect("tcp4", addr.String())
-	wantErrno(t, err, unix.EINPROGRESS, "Connect 1")
+	wantErrno(t, err, syscall.EINPROGRESS, "Connect 1")
 	c2, err := k.Connect("tcp4", addr.String())
-	wantErrno(t, err, unix.EINPROGRESS, "Connect 2")
+	wantErrno(t, err, syscall.EINPROGRESS, "Connect 2")
 	must(t, p.Add(c1, ep.Writable, 1), "Add c1")
 	must(t, p.Add(c2, ep.Writable|ep.EdgeTriggered, 2), "Add c2")
 	evs := make([]ep.Event, 4)
@@ -159,7 +159,7 @@ func TestTCPBacklogCompletesOnAccept(t *testing.T) {
 		t.Fatalf("with a backlog of 1: %v, want only the first connect writable", evs[:n])
 	}
 	_, err = k.Write(c2, []byte("x"))
-	wantErrno(t, err, unix.EAGAIN, "Write while connecting")
+	wantErrno(t, err, syscall.EAGAIN, "Write while connecting")
 	s1, err := k.Accept(ln)
 	must(t, err, "Accept 1")
 	// Accepting made room: the second connect completes.
@@ -174,7 +174,7 @@ func TestTCPBacklogCompletesOnAccept(t *testing.T) {
 	s2, err := k.Accept(ln)
 	must(t, err, "Accept 2")
 	_, err = k.Accept(ln)
-	wantErrno(t, err, unix.EAGAIN, "Accept 3")
+	wantErrno(t, err, syscall.EAGAIN, "Accept 3")
 	ra, _ := k.RemoteAddr(s2)
 	la, _ := k.LocalAddr(c2)
 	if ra.String() != la.String() {
@@ -188,11 +188,11 @@ func TestTCPBacklogCompletesOnAccept(t *testing.T) {
 func TestConnectRefused(t *testing.T) {
 	k := sim.New(sim.Config{})
 	c, err := k.Connect("tcp", "127.0.0.1:9")
-	wantErrno(t, err, unix.EINPROGRESS, "TCP connect to a closed port")
-	wantErrno(t, k.SocketError(c), unix.ECONNREFUSED, "SO_ERROR")
+	wantErrno(t, err, syscall.EINPROGRESS, "TCP connect to a closed port")
+	wantErrno(t, k.SocketError(c), syscall.ECONNREFUSED, "SO_ERROR")
 	must(t, k.SocketError(c), "SO_ERROR is cleared")
 	_, err = k.Connect("unix", "/nowhere")
-	wantErrno(t, err, unix.ECONNREFUSED, "unix connect to nothing")
+	wantErrno(t, err, syscall.ECONNREFUSED, "unix connect to nothing")
 	if n := k.OpenFDs(); n != 1 {
 		t.Fatalf("OpenFDs = %d, want 1 (the refused TCP socket)", n)
 	}
@@ -212,13 +212,13 @@ func TestAbortResetsPeer(t *testing.T) {
 		t.Fatalf("Read = %q", buf[:n])
 	}
 	_, err = k.Read(s, buf)
-	wantErrno(t, err, unix.ECONNRESET, "Read after reset")
+	wantErrno(t, err, syscall.ECONNRESET, "Read after reset")
 	n, err = k.Read(s, buf)
 	if n != 0 || err != nil {
 		t.Fatalf("second Read after reset = %d, %v; want end of file", n, err)
 	}
 	_, err = k.Write(s, []byte("x"))
-	wantErrno(t, err, unix.EPIPE, "Write after the reset was reported")
+	wantErrno(t, err, syscall.EPIPE, "Write after the reset was reported")
 }
 
 func TestCloseWithUnreadDataResets(t *testing.T) {
@@ -229,7 +229,7 @@ func TestCloseWithUnreadDataResets(t *testing.T) {
 	must(t, err, "Write")
 	must(t, k.Close(s), "Close with unread data")
 	_, err = k.Write(c, []byte("x"))
-	wantErrno(t, err, unix.ECONNRESET, "Write to a peer that closed with unread data")
+	wantErrno(t, err, syscall.ECONNRESET, "Write to a peer that closed with unread data")
 }
 
 func TestWriteToClosedPeerResetsLater(t *testing.T) {
@@ -243,9 +243,9 @@ func TestWriteToClosedPeerResetsLater(t *testing.T) {
 	_, err := k.Write(c, []byte("x"))
 	must(t, err, "first Write after the peer closed")
 	_, err = k.Write(c, []byte("x"))
-	wantErrno(t, err, unix.EPIPE, "second Write")
+	wantErrno(t, err, syscall.EPIPE, "second Write")
 	_, err = k.Write(c, []byte("x"))
-	wantErrno(t, err, unix.EPIPE, "third Write")
+	wantErrno(t, err, syscall.EPIPE, "third Write")
 	if n, err := k.Read(c, make([]byte, 4)); n != 0 || err != nil {
 		t.Fatalf("Read after the reset was reported = %d, %v; want end of file", n, err)
 	}
@@ -257,7 +257,7 @@ func TestShutdownRead(t *testing.T) {
 	p, _ := k.NewPoller("")
 	defer p.Close()
 	must(t, p.Add(a, ep.Readable|ep.ReadHangup, 1), "Add")
-	must(t, k.Shutdown(a, unix.SHUT_RD), "SHUT_RD")
+	must(t, k.Shutdown(a, syscall.SHUT_RD), "SHUT_RD")
 	evs := make([]ep.Event, 2)
 	n, _ := p.Wait(evs, 0)
 	if n != 1 || evs[0].Events != ep.Readable|ep.ReadHangup {
@@ -267,10 +267,10 @@ func TestShutdownRead(t *testing.T) {
 		t.Fatalf("Read after SHUT_RD = %d, %v", n, err)
 	}
 	_, err := k.Write(b, []byte("x"))
-	wantErrno(t, err, unix.EPIPE, "unix Write to a peer that shut down reading")
-	wantErrno(t, k.Shutdown(a, 99), unix.EINVAL, "Shutdown with a bad how")
+	wantErrno(t, err, syscall.EPIPE, "unix Write to a peer that shut down reading")
+	wantErrno(t, k.Shutdown(a, 99), syscall.EINVAL, "Shutdown with a bad how")
 	r, _, _ := k.Pipe()
-	wantErrno(t, k.Shutdown(r, unix.SHUT_WR), unix.ENOTSOCK, "Shutdown of a pipe")
+	wantErrno(t, k.Shutdown(r, syscall.SHUT_WR), syscall.ENOTSOCK, "Shutdown of a pipe")
 }
 
 func TestListenAddresses(t *testing.T) {
@@ -285,7 +285,7 @@ func TestListenAddresses(t *testing.T) {
 		t.Fatalf("port 0 gave %v and %v", aa, ba)
 	}
 	_, err = k.Listen("tcp", aa.String(), ep.ListenOptions{})
-	wantErrno(t, err, unix.EADDRINUSE, "Listen on a bound port")
+	wantErrno(t, err, syscall.EADDRINUSE, "Listen on a bound port")
 	r1, err := k.Listen("tcp", "127.0.0.1:7000", ep.ListenOptions{ReusePort: true})
 	must(t, err, "ReusePort 1")
 	r2, err := k.Listen("tcp", "127.0.0.1:7000", ep.ListenOptions{ReusePort: true})
@@ -293,7 +293,7 @@ func TestListenAddresses(t *testing.T) {
 	// Connections are spread over the group.
 	for range 2 {
 		_, err := k.Connect("tcp", "127.0.0.1:7000")
-		wantErrno(t, err, unix.EINPROGRESS, "Connect")
+		wantErrno(t, err, syscall.EINPROGRESS, "Connect")
 	}
 	_, err1 := k.Accept(r1)
 	_, err2 := k.Accept(r2)
@@ -316,7 +316,7 @@ func TestListenAddresses(t *testing.T) {
 	_, err = k.Listen("unix", "/tmp/sim.sock", ep.ListenOptions{})
 	must(t, err, "path is free again after Close")
 	_, err = k.Listen("sctp", ":1", ep.ListenOptions{})
-	wantErrno(t, err, unix.EAFNOSUPPORT, "unknown network")
+	wantErrno(t, err, syscall.EAFNOSUPPORT, "unknown network")
 }
 
 func TestListenerCloseResetsQueued(t *testing.T) {
@@ -326,7 +326,7 @@ func TestListenerCloseResetsQueued(t *testing.T) {
 	c, _ := k.Connect("tcp", addr.String())
 	must(t, k.Close(ln), "Close listener")
 	_, err := k.Read(c, make([]byte, 1))
-	wantErrno(t, err, unix.ECONNRESET, "Read on a connection reset by the closed listener")
+	wantErrno(t, err, syscall.ECONNRESET, "Read on a connection reset by the closed listener")
 }
 
 func TestUDP(t *testing.T) {
@@ -361,9 +361,9 @@ func TestUDP(t *testing.T) {
 	}
 	// The third did not fit the 10-byte receive buffer: dropped, as UDP does.
 	_, _, err = k.RecvFrom(b, buf)
-	wantErrno(t, err, unix.EAGAIN, "RecvFrom of the dropped datagram")
+	wantErrno(t, err, syscall.EAGAIN, "RecvFrom of the dropped datagram")
 	_, err = k.Write(a, []byte("x"))
-	wantErrno(t, err, unix.EDESTADDRREQ, "Write on an unconnected datagram socket")
+	wantErrno(t, err, syscall.EDESTADDRREQ, "Write on an unconnected datagram socket")
 }
 
 func TestEventfdAndRegularFile(t *testing.T) {
@@ -389,13 +389,13 @@ func TestEventfdAndRegularFile(t *testing.T) {
 		t.Fatalf("eventfd counter = %d, want 3", buf[0])
 	}
 	_, err = k.Read(efd, buf)
-	wantErrno(t, err, unix.EAGAIN, "Read of a zero counter")
+	wantErrno(t, err, syscall.EAGAIN, "Read of a zero counter")
 	rf, err := k.RegularFile()
 	must(t, err, "RegularFile")
-	wantErrno(t, p.Add(rf, ep.Readable, 2), unix.EPERM, "Add of a regular file")
+	wantErrno(t, p.Add(rf, ep.Readable, 2), syscall.EPERM, "Add of a regular file")
 	res, err := k.ReserveFD()
 	must(t, err, "ReserveFD")
-	wantErrno(t, p.Add(res, ep.Readable, 3), unix.EPERM, "Add of the placeholder")
+	wantErrno(t, p.Add(res, ep.Readable, 3), syscall.EPERM, "Add of the placeholder")
 	must(t, k.Close(res), "Close placeholder")
 }
 
@@ -410,8 +410,8 @@ func TestSetBuffersBoundsDirection(t *testing.T) {
 		t.Fatalf("a direction holds %d bytes, want send 1000 + receive 500", n)
 	}
 	_, err = k.Write(a, []byte("x"))
-	wantErrno(t, err, unix.EAGAIN, "Write to a full direction")
-	wantErrno(t, k.SetNoDelay(a, true), unix.EOPNOTSUPP, "TCP_NODELAY on a unix socket")
+	wantErrno(t, err, syscall.EAGAIN, "Write to a full direction")
+	wantErrno(t, k.SetNoDelay(a, true), syscall.EOPNOTSUPP, "TCP_NODELAY on a unix socket")
 }
 
 func TestVirtualClock(t *testing.T) {
@@ -451,9 +451,9 @@ func TestNetworkDelay(t *testing.T) {
 	ln, _ := k.Listen("tcp", "127.0.0.1:0", ep.ListenOptions{})
 	addr, _ := k.LocalAddr(ln)
 	c, err := k.Connect("tcp", addr.String())
-	wantErrno(t, err, unix.EINPROGRESS, "Connect")
+	wantErrno(t, err, syscall.EINPROGRESS, "Connect")
 	_, err = k.Accept(ln)
-	wantErrno(t, err, unix.EAGAIN, "Accept before the handshake arrived")
+	wantErrno(t, err, syscall.EAGAIN, "Accept before the handshake arrived")
 	must(t, p.Add(ln, ep.Readable, 1), "Add listener")
 	evs := make([]ep.Event, 4)
 	if n, _ := p.Wait(evs, time.Second); n != 1 {
@@ -465,7 +465,7 @@ func TestNetworkDelay(t *testing.T) {
 		_, err := k.Write(c, []byte(part))
 		must(t, err, "Write")
 	}
-	must(t, k.Shutdown(c, unix.SHUT_WR), "Shutdown")
+	must(t, k.Shutdown(c, syscall.SHUT_WR), "Shutdown")
 	must(t, p.Add(s, ep.Readable|ep.ReadHangup, 2), "Add server end")
 	var got []byte
 	buf := make([]byte, 16)
@@ -476,7 +476,7 @@ func TestNetworkDelay(t *testing.T) {
 		}
 		for {
 			n, err := k.Read(s, buf)
-			if errors.Is(err, unix.EAGAIN) {
+			if errors.Is(err, syscall.EAGAIN) {
 				break
 			}
 			must(t, err, "Read")

@@ -5,9 +5,9 @@ import (
 	"net/netip"
 	"strconv"
 	"sync"
+	"syscall"
 
 	ep "github.com/eventpoll/eventpoll"
-	"golang.org/x/sys/unix"
 )
 
 // network is the in-memory network: bound addresses and port allocation.
@@ -91,20 +91,20 @@ func parseAddr(network, address string, listen bool) (parsedAddr, error) {
 	switch network {
 	case "unix":
 		if address == "" {
-			return parsedAddr{}, unix.EINVAL
+			return parsedAddr{}, syscall.EINVAL
 		}
 		return parsedAddr{proto: "unix", path: address}, nil
 	case "tcp", "tcp4", "tcp6", "udp", "udp4", "udp6":
 	default:
-		return parsedAddr{}, unix.EAFNOSUPPORT
+		return parsedAddr{}, syscall.EAFNOSUPPORT
 	}
 	host, portStr, err := net.SplitHostPort(address)
 	if err != nil {
-		return parsedAddr{}, unix.EINVAL
+		return parsedAddr{}, syscall.EINVAL
 	}
 	port, err := strconv.Atoi(portStr)
 	if err != nil || port < 0 || port > 65535 {
-		return parsedAddr{}, unix.EINVAL
+		return parsedAddr{}, syscall.EINVAL
 	}
 	a := parsedAddr{proto: network[:3], port: port}
 	v6 := len(network) == 4 && network[3] == '6'
@@ -125,11 +125,11 @@ func parseAddr(network, address string, listen bool) (parsedAddr, error) {
 	default:
 		ip, err := netip.ParseAddr(host)
 		if err != nil {
-			return parsedAddr{}, unix.EINVAL
+			return parsedAddr{}, syscall.EINVAL
 		}
 		ip = ip.Unmap()
 		if (v4 && !ip.Is4()) || (v6 && ip.Is4()) {
-			return parsedAddr{}, unix.EAFNOSUPPORT
+			return parsedAddr{}, syscall.EAFNOSUPPORT
 		}
 		if ip.IsUnspecified() {
 			if !listen {
@@ -141,7 +141,7 @@ func parseAddr(network, address string, listen bool) (parsedAddr, error) {
 		a.ip = ip
 	}
 	if !listen && port == 0 {
-		return parsedAddr{}, unix.ECONNREFUSED
+		return parsedAddr{}, syscall.ECONNREFUSED
 	}
 	return a, nil
 }
@@ -208,7 +208,7 @@ func (k *Kernel) Listen(network, address string, opts ep.ListenOptions) (int, er
 		if k.trace.on {
 			k.tracef("listen %s %s: EADDRINUSE", network, address)
 		}
-		return -1, unix.EADDRINUSE
+		return -1, syscall.EADDRINUSE
 	}
 	fd, err := k.installLocked(f)
 	if err != nil {
@@ -275,7 +275,7 @@ func (ln *listener) close() {
 		c.mu.Lock()
 		if c.state == sockConnecting {
 			c.state = sockClosed
-			c.err = unix.ECONNREFUSED
+			c.err = syscall.ECONNREFUSED
 			c.rcvShut, c.sndShut = true, true
 		}
 		c.mu.Unlock()
@@ -291,13 +291,13 @@ func (ln *listener) close() {
 func (k *Kernel) Connect(network, address string) (int, error) {
 	a, err := parseAddr(network, address, false)
 	if err != nil {
-		if err == unix.ECONNREFUSED {
+		if err == syscall.ECONNREFUSED {
 			return k.refusedSocket(network)
 		}
 		return -1, err
 	}
 	if a.proto == "udp" {
-		return -1, unix.EPROTOTYPE
+		return -1, syscall.EPROTOTYPE
 	}
 	tcp := a.proto == "tcp"
 	c := k.newSock(tcp, nil)
@@ -327,14 +327,14 @@ func (k *Kernel) Connect(network, address string) (int, error) {
 		}
 		if !tcp {
 			k.Close(fd)
-			return -1, unix.ECONNREFUSED
+			return -1, syscall.ECONNREFUSED
 		}
 		c.mu.Lock()
 		c.state = sockClosed
-		c.err = unix.ECONNREFUSED
+		c.err = syscall.ECONNREFUSED
 		c.rcvShut, c.sndShut = true, true
 		c.mu.Unlock()
-		return fd, unix.EINPROGRESS
+		return fd, syscall.EINPROGRESS
 	}
 	c.mu.Lock()
 	c.state = sockConnecting
@@ -346,7 +346,7 @@ func (k *Kernel) Connect(network, address string) (int, error) {
 		if k.trace.on {
 			k.tracef("connect %s %s = %d (in flight)", network, address, fd)
 		}
-		return fd, unix.EINPROGRESS
+		return fd, syscall.EINPROGRESS
 	}
 	ok := ln.offer(c)
 	if k.trace.on {
@@ -355,23 +355,23 @@ func (k *Kernel) Connect(network, address string) (int, error) {
 	if !tcp && ok {
 		return fd, nil
 	}
-	return fd, unix.EINPROGRESS
+	return fd, syscall.EINPROGRESS
 }
 
 // refusedSocket returns a socket whose connect already failed.
 func (k *Kernel) refusedSocket(network string) (int, error) {
 	if network == "unix" {
-		return -1, unix.ECONNREFUSED
+		return -1, syscall.ECONNREFUSED
 	}
 	c := k.newSock(true, nil)
 	c.state = sockClosed
-	c.err = unix.ECONNREFUSED
+	c.err = syscall.ECONNREFUSED
 	c.rcvShut, c.sndShut = true, true
 	fd, _, err := k.installNew(c)
 	if err != nil {
 		return -1, err
 	}
-	return fd, unix.EINPROGRESS
+	return fd, syscall.EINPROGRESS
 }
 
 // offer puts client c's connection in the backlog, or among the pending
@@ -381,7 +381,7 @@ func (ln *listener) offer(c *sock) bool {
 	if ln.closed {
 		ln.mu.Unlock()
 		c.mu.Lock()
-		c.state, c.err = sockClosed, unix.ECONNREFUSED
+		c.state, c.err = sockClosed, syscall.ECONNREFUSED
 		c.rcvShut, c.sndShut = true, true
 		c.mu.Unlock()
 		c.wq.wake(0)
@@ -439,7 +439,7 @@ func (k *Kernel) Accept(fd int) (int, error) {
 	listening := s.state == sockListening
 	s.mu.Unlock()
 	if !listening {
-		return -1, unix.EINVAL
+		return -1, syscall.EINVAL
 	}
 	if err := k.acceptFault(fd, f); err != nil {
 		return -1, err
@@ -447,7 +447,7 @@ func (k *Kernel) Accept(fd int) (int, error) {
 	ln.mu.Lock()
 	if len(ln.queue) == 0 {
 		ln.mu.Unlock()
-		return -1, unix.EAGAIN
+		return -1, syscall.EAGAIN
 	}
 	c := ln.queue[0]
 	nf := k.newFile(c)

@@ -2,9 +2,9 @@ package sim
 
 import (
 	"sync"
+	"syscall"
 
 	ep "github.com/eventpoll/eventpoll"
-	"golang.org/x/sys/unix"
 )
 
 // pipeBuf is PIPE_BUF: writes up to this size are atomic, and the write end
@@ -79,7 +79,7 @@ func (r *pipeReader) read(b []byte) (int, error) {
 		if eof || len(b) == 0 {
 			return 0, nil
 		}
-		return 0, unix.EAGAIN
+		return 0, syscall.EAGAIN
 	}
 	was := p.writableLocked()
 	n := p.buf.read(b)
@@ -100,7 +100,7 @@ func (w *pipeWriter) writev(bufs [][]byte) (int, error) {
 	p.mu.Lock()
 	if !p.readers {
 		p.mu.Unlock()
-		return 0, unix.EPIPE
+		return 0, syscall.EPIPE
 	}
 	free := p.cap - p.buf.len()
 	if total == 0 {
@@ -109,7 +109,7 @@ func (w *pipeWriter) writev(bufs [][]byte) (int, error) {
 	}
 	if free == 0 || (total <= pipeBuf && free < total) {
 		p.mu.Unlock()
-		return 0, unix.EAGAIN
+		return 0, syscall.EAGAIN
 	}
 	n := p.buf.writev(bufs, free)
 	p.mu.Unlock()
@@ -117,8 +117,8 @@ func (w *pipeWriter) writev(bufs [][]byte) (int, error) {
 	return n, nil
 }
 
-func (r *pipeReader) writev([][]byte) (int, error) { return 0, unix.EBADF }
-func (w *pipeWriter) read([]byte) (int, error)     { return 0, unix.EBADF }
+func (r *pipeReader) writev([][]byte) (int, error) { return 0, syscall.EBADF }
+func (w *pipeWriter) read([]byte) (int, error)     { return 0, syscall.EBADF }
 
 func (r *pipeReader) release() {
 	p := r.p

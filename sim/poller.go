@@ -4,10 +4,10 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	ep "github.com/eventpoll/eventpoll"
-	"golang.org/x/sys/unix"
 )
 
 const backend = "sim"
@@ -98,7 +98,7 @@ func (p *Poller) control(name string, op, fd int, events ep.Events, data uint64)
 		return ep.NewOpError(backend, name, fd, ep.ErrClosed)
 	}
 	if fd == p.wakefd && fd >= 0 {
-		return ep.NewOpError(backend, name, fd, unix.EINVAL)
+		return ep.NewOpError(backend, name, fd, syscall.EINVAL)
 	}
 	if op == unix.EPOLL_CTL_ADD && p.k.fault(p.k.cfg.Faults.NoMem, fd) {
 		p.k.tracefFault("ctl add", fd, "ENOMEM")
@@ -128,7 +128,7 @@ func (p *Poller) control(name string, op, fd int, events ep.Events, data uint64)
 // timeout runs on the virtual clock.
 func (p *Poller) Wait(events []ep.Event, timeout time.Duration) (int, error) {
 	if len(events) == 0 {
-		return 0, ep.NewOpError(backend, "wait", -1, unix.EINVAL)
+		return 0, ep.NewOpError(backend, "wait", -1, syscall.EINVAL)
 	}
 	p.mu.RLock()
 	defer p.mu.RUnlock()

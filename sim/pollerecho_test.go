@@ -4,12 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
 	ep "github.com/eventpoll/eventpoll"
 	"github.com/eventpoll/eventpoll/sim"
-	"golang.org/x/sys/unix"
 )
 
 // pollerEcho is the seeds' edge-triggered echo server written directly on
@@ -74,7 +74,7 @@ func (e *pollerEcho) serve() error {
 			if fd == e.ln {
 				for {
 					c, err := k.Accept(e.ln)
-					if errors.Is(err, unix.EAGAIN) {
+					if errors.Is(err, syscall.EAGAIN) {
 						break
 					}
 					if err != nil {
@@ -95,7 +95,7 @@ func (e *pollerEcho) serve() error {
 			failed := false
 			for !c.eof {
 				m, err := k.Read(fd, buf)
-				if errors.Is(err, unix.EAGAIN) {
+				if errors.Is(err, syscall.EAGAIN) {
 					break
 				}
 				if err != nil {
@@ -111,7 +111,7 @@ func (e *pollerEcho) serve() error {
 			for !failed && len(c.out) > 0 {
 				m, err := k.Write(fd, c.out)
 				c.out = c.out[m:]
-				if errors.Is(err, unix.EAGAIN) {
+				if errors.Is(err, syscall.EAGAIN) {
 					break
 				}
 				if err != nil {

@@ -9,13 +9,13 @@ import (
 	"math/rand"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	ep "github.com/eventpoll/eventpoll"
 	"github.com/eventpoll/eventpoll/reactor"
 	"github.com/eventpoll/eventpoll/sim"
-	"golang.org/x/sys/unix"
 )
 
 // Flags for the seeded simulations: -seed replays one seed (with its trace
@@ -175,7 +175,7 @@ func runClients(k *sim.Kernel, addr string, seed int64, work workload) error {
 			c.abortAt = rng.Intn(len(c.send))
 		}
 		fd, err := k.Connect("tcp", addr)
-		if err != nil && !errors.Is(err, unix.EINPROGRESS) {
+		if err != nil && !errors.Is(err, syscall.EINPROGRESS) {
 			return fmt.Errorf("conn %d: connect: %w", i, err)
 		}
 		c.fd = fd
@@ -231,7 +231,7 @@ func (c *clientConn) step1(k *sim.Kernel, rng *rand.Rand, buf []byte) error {
 		end := min(len(c.send), c.sent+1+rng.Intn(4096))
 		n, err := k.Write(c.fd, c.send[c.sent:end])
 		c.sent += n
-		if errors.Is(err, unix.EAGAIN) {
+		if errors.Is(err, syscall.EAGAIN) {
 			break
 		}
 		if err != nil {
@@ -240,13 +240,13 @@ func (c *clientConn) step1(k *sim.Kernel, rng *rand.Rand, buf []byte) error {
 	}
 	if c.sent == len(c.send) && c.halfOpen && !c.wrShut {
 		c.wrShut = true
-		if err := k.Shutdown(c.fd, unix.SHUT_WR); err != nil {
+		if err := k.Shutdown(c.fd, syscall.SHUT_WR); err != nil {
 			return fmt.Errorf("shutdown: %w", err)
 		}
 	}
 	for {
 		n, err := k.Read(c.fd, buf)
-		if errors.Is(err, unix.EAGAIN) {
+		if errors.Is(err, syscall.EAGAIN) {
 			break
 		}
 		if err != nil {

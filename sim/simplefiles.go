@@ -3,9 +3,9 @@ package sim
 import (
 	"encoding/binary"
 	"sync"
+	"syscall"
 
 	ep "github.com/eventpoll/eventpoll"
-	"golang.org/x/sys/unix"
 )
 
 // stream marks byte-stream files (pipes, stream sockets), on which the
@@ -40,14 +40,14 @@ func (e *eventfd) poll(pt *pollTable) ep.Events {
 
 func (e *eventfd) read(p []byte) (int, error) {
 	if len(p) < 8 {
-		return 0, unix.EINVAL
+		return 0, syscall.EINVAL
 	}
 	e.mu.Lock()
 	v := e.count
 	e.count = 0
 	e.mu.Unlock()
 	if v == 0 {
-		return 0, unix.EAGAIN
+		return 0, syscall.EAGAIN
 	}
 	binary.NativeEndian.PutUint64(p, v)
 	e.wq.wake(ep.Writable)
@@ -58,16 +58,16 @@ func (e *eventfd) writev(bufs [][]byte) (int, error) {
 	var b [8]byte
 	n := copy(b[:], flatten(bufs, 8))
 	if n < 8 {
-		return 0, unix.EINVAL
+		return 0, syscall.EINVAL
 	}
 	v := binary.NativeEndian.Uint64(b[:])
 	if v == ^uint64(0) {
-		return 0, unix.EINVAL
+		return 0, syscall.EINVAL
 	}
 	e.mu.Lock()
 	if eventfdMax-e.count < v {
 		e.mu.Unlock()
-		return 0, unix.EAGAIN
+		return 0, syscall.EAGAIN
 	}
 	e.count += v
 	e.mu.Unlock()

@@ -3,10 +3,10 @@ package sim
 import (
 	"net"
 	"sync"
+	"syscall"
 	"time"
 
 	ep "github.com/eventpoll/eventpoll"
-	"golang.org/x/sys/unix"
 )
 
 // sockState is a stream socket's state.
@@ -37,7 +37,7 @@ type sock struct {
 	rcvShut bool // RCV_SHUTDOWN: peer sent FIN, or local SHUT_RD
 	sndShut bool // SEND_SHUTDOWN
 	finRcvd bool // TCP: the peer's FIN arrived (CLOSE_WAIT until we send ours)
-	err     unix.Errno
+	err     syscall.Errno
 	closed  bool // the file is released (orphan)
 	nodelay bool
 
@@ -223,12 +223,12 @@ func (s *sock) read(p []byte) (int, error) {
 	case sockListening, sockIdle:
 		s.mu.Unlock()
 		if s.tcp {
-			return 0, unix.ENOTCONN
+			return 0, syscall.ENOTCONN
 		}
-		return 0, unix.EINVAL
+		return 0, syscall.EINVAL
 	case sockConnecting:
 		s.mu.Unlock()
-		return 0, unix.EAGAIN
+		return 0, syscall.EAGAIN
 	}
 	if s.rbuf.len() > 0 && len(p) > 0 {
 		peer := s.peer
@@ -259,7 +259,7 @@ func (s *sock) read(p []byte) (int, error) {
 	if eof {
 		return 0, nil
 	}
-	return 0, unix.EAGAIN
+	return 0, syscall.EAGAIN
 }
 
 func (s *sock) writev(bufs [][]byte) (int, error) {
@@ -279,26 +279,26 @@ func (s *sock) writev(bufs [][]byte) (int, error) {
 	switch s.state {
 	case sockConnecting:
 		s.mu.Unlock()
-		return 0, unix.EAGAIN
+		return 0, syscall.EAGAIN
 	case sockIdle, sockListening:
 		s.mu.Unlock()
 		if s.tcp {
-			return 0, unix.EPIPE
+			return 0, syscall.EPIPE
 		}
-		return 0, unix.ENOTCONN
+		return 0, syscall.ENOTCONN
 	case sockClosed:
 		s.mu.Unlock()
-		return 0, unix.EPIPE
+		return 0, syscall.EPIPE
 	}
 	if s.sndShut {
 		s.mu.Unlock()
-		return 0, unix.EPIPE
+		return 0, syscall.EPIPE
 	}
 	peer := s.peer
 	if peer.closed || (!s.tcp && peer.rcvShut) {
 		if !s.tcp {
 			s.mu.Unlock()
-			return 0, unix.EPIPE
+			return 0, syscall.EPIPE
 		}
 		// The peer's file is gone: the data is sent and answered with a
 		// reset, which this socket sees from now on.
@@ -323,7 +323,7 @@ func (s *sock) writev(bufs [][]byte) (int, error) {
 	free := s.freeLocked()
 	if free <= 0 {
 		s.mu.Unlock()
-		return 0, unix.EAGAIN
+		return 0, syscall.EAGAIN
 	}
 	if at, ok := s.k.arrivalLocked(peer); ok {
 		var q byteQueue
@@ -373,9 +373,9 @@ func (s *sock) consumeSegsLocked(n int) bool {
 // resetLocked puts s in the state a received RST leaves (tcp_reset): error
 // EPIPE in CLOSE_WAIT, ECONNRESET otherwise; both directions shut down.
 func (s *sock) resetLocked() {
-	s.err = unix.ECONNRESET
+	s.err = syscall.ECONNRESET
 	if s.finRcvd && !s.sndShut {
-		s.err = unix.EPIPE
+		s.err = syscall.EPIPE
 	}
 	s.rcvShut, s.sndShut = true, true
 	s.state = sockClosed
@@ -384,30 +384,30 @@ func (s *sock) resetLocked() {
 
 func (s *sock) shutdown(how int) error {
 	s.mu.Lock()
-	if s.state == sockListening && (how == unix.SHUT_RD || how == unix.SHUT_RDWR) {
+	if s.state == sockListening && (how == syscall.SHUT_RD || how == syscall.SHUT_RDWR) {
 		s.mu.Unlock()
 		return nil
 	}
 	if s.state != sockConnected || (s.tcp && s.sndShut && s.finRcvd) {
 		// Not connected, reset, or both FINs exchanged (TCP_CLOSE):
 		// inet_shutdown fails, but still wakes the socket's pollers.
-		if how != unix.SHUT_RD && how != unix.SHUT_WR && how != unix.SHUT_RDWR {
+		if how != syscall.SHUT_RD && how != syscall.SHUT_WR && how != syscall.SHUT_RDWR {
 			s.mu.Unlock()
-			return unix.EINVAL
+			return syscall.EINVAL
 		}
 		s.mu.Unlock()
 		s.wq.wake(0)
-		return unix.ENOTCONN
+		return syscall.ENOTCONN
 	}
 	peer := s.peer
 	wakePeer := false
 	switch how {
-	case unix.SHUT_RD, unix.SHUT_WR, unix.SHUT_RDWR:
+	case syscall.SHUT_RD, syscall.SHUT_WR, syscall.SHUT_RDWR:
 	default:
 		s.mu.Unlock()
-		return unix.EINVAL
+		return syscall.EINVAL
 	}
-	if how == unix.SHUT_RD || how == unix.SHUT_RDWR {
+	if how == syscall.SHUT_RD || how == syscall.SHUT_RDWR {
 		s.rcvShut = true
 		if !s.tcp && peer != nil {
 			peer.sndShut = true
@@ -415,7 +415,7 @@ func (s *sock) shutdown(how int) error {
 		}
 	}
 	after := func() {}
-	if how == unix.SHUT_WR || how == unix.SHUT_RDWR {
+	if how == syscall.SHUT_WR || how == syscall.SHUT_RDWR {
 		// TCP sends one FIN; unix_shutdown wakes the peer every time.
 		if peer != nil && (!s.tcp || !s.sndShut) {
 			after = s.k.sendFinLocked(peer, false)
@@ -467,7 +467,7 @@ func (s *sock) close(abort bool) {
 		if !s.tcp && s.rbuf.len() > 0 {
 			// unix_release_sock: unread data makes the peer's error
 			// ECONNRESET.
-			peer.err = unix.ECONNRESET
+			peer.err = syscall.ECONNRESET
 		}
 		after = s.k.sendFinLocked(peer, !s.tcp)
 	} else {
@@ -489,9 +489,9 @@ func (k *Kernel) sockOf(fd int) (*sock, *file, error) {
 	if !ok {
 		k.put(f)
 		if _, dg := f.ops.(*dgram); dg {
-			return nil, nil, unix.EOPNOTSUPP
+			return nil, nil, syscall.EOPNOTSUPP
 		}
-		return nil, nil, unix.ENOTSOCK
+		return nil, nil, syscall.ENOTSOCK
 	}
 	return s, f, nil
 }
@@ -530,7 +530,7 @@ func (k *Kernel) Shutdown(fd int, how int) error {
 func (k *Kernel) Abort(fd int) error {
 	s, f, err := k.sockOf(fd)
 	if err != nil {
-		if err == unix.ENOTSOCK || err == unix.EOPNOTSUPP {
+		if err == syscall.ENOTSOCK || err == syscall.EOPNOTSUPP {
 			return k.Close(fd)
 		}
 		return err
@@ -577,7 +577,7 @@ func (k *Kernel) SocketError(fd int) error {
 	case *dgram:
 		return nil
 	}
-	return unix.ENOTSOCK
+	return syscall.ENOTSOCK
 }
 
 // SetNoDelay records TCP_NODELAY (the simulation sends at once either way).
@@ -588,7 +588,7 @@ func (k *Kernel) SetNoDelay(fd int, noDelay bool) error {
 	}
 	defer k.put(f)
 	if !s.tcp {
-		return unix.EOPNOTSUPP
+		return syscall.EOPNOTSUPP
 	}
 	s.mu.Lock()
 	s.nodelay = noDelay
@@ -629,7 +629,7 @@ func (k *Kernel) SetBuffers(fd int, recv, send int) error {
 		s.mu.Unlock()
 		return nil
 	}
-	return unix.ENOTSOCK
+	return syscall.ENOTSOCK
 }
 
 // LocalAddr returns the socket's own address.
@@ -647,7 +647,7 @@ func (k *Kernel) LocalAddr(fd int) (net.Addr, error) {
 	case *dgram:
 		return s.laddr, nil
 	}
-	return nil, unix.ENOTSOCK
+	return nil, syscall.ENOTSOCK
 }
 
 // RemoteAddr returns the connected peer's address.
@@ -662,11 +662,11 @@ func (k *Kernel) RemoteAddr(fd int) (net.Addr, error) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if s.raddr == nil || s.state == sockListening || s.state == sockIdle {
-			return nil, unix.ENOTCONN
+			return nil, syscall.ENOTCONN
 		}
 		return s.raddr, nil
 	case *dgram:
-		return nil, unix.ENOTCONN
+		return nil, syscall.ENOTCONN
 	}
-	return nil, unix.ENOTSOCK
+	return nil, syscall.ENOTSOCK
 }

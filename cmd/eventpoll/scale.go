@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -337,7 +338,7 @@ func scaleRaw(backend string, fds *scaleFDs, cfg scaleConfig) (scaleRow, error) 
 		}
 		defer unix.Close(epfd)
 		for _, fd := range all {
-			ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(fd)}
+			ev := unix.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(fd)}
 			if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
 				return row, err
 			}

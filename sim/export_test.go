@@ -1,0 +1,4 @@
+package sim
+
+// ErrnoName exports errnoName to the sim_test package.
+var ErrnoName = errnoName
