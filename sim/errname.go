@@ -9,7 +9,7 @@ var errnoNames = map[syscall.Errno]string{
 	syscall.EBADF: "EBADF", syscall.ECONNREFUSED: "ECONNREFUSED", syscall.ECONNRESET: "ECONNRESET",
 	syscall.EDESTADDRREQ: "EDESTADDRREQ", syscall.EEXIST: "EEXIST", syscall.EINPROGRESS: "EINPROGRESS",
 	syscall.EINTR: "EINTR", syscall.EINVAL: "EINVAL", syscall.EISCONN: "EISCONN", syscall.ELOOP: "ELOOP",
-	syscall.EMFILE: "EMFILE", syscall.EMSGSIZE: "EMSGSIZE", syscall.ENFILE: "ENFILE", syscall.ENOENT: "ENOENT",
+	syscall.EMFILE: "EMFILE", syscall.EMSGSIZE: "EMSGSIZE", syscall.ENFILE: "ENFILE", syscall.ENOENT: "ENOENT", syscall.ENOMEM: "ENOMEM", syscall.ENOBUFS: "ENOBUFS", syscall.ENOSPC: "ENOSPC",
 	syscall.ENOTCONN: "ENOTCONN", syscall.ENOTSOCK: "ENOTSOCK", syscall.EOPNOTSUPP: "EOPNOTSUPP",
 	syscall.EPERM: "EPERM", syscall.EPIPE: "EPIPE", syscall.EPROTOTYPE: "EPROTOTYPE", syscall.ETIMEDOUT: "ETIMEDOUT",
 }

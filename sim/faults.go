@@ -1,10 +1,10 @@
 package sim
 
 import (
+	"syscall"
 	"time"
 
 	ep "github.com/eventpoll/eventpoll"
-	"golang.org/x/sys/unix"
 )
 
 // Faults are failures a simulated Kernel injects at its calls, each with a
@@ -72,7 +72,7 @@ func (k *Kernel) fault(p float64, fd int) bool {
 }
 
 // either returns a or b, drawn from the seeded RNG.
-func (k *Kernel) either(a, b unix.Errno) unix.Errno {
+func (k *Kernel) either(a, b syscall.Errno) syscall.Errno {
 	if k.randIntn(2) == 0 {
 		return a
 	}
@@ -120,9 +120,9 @@ func (k *Kernel) ioFault(fd int, f *file, write bool) error {
 		op = "write"
 	}
 	if k.fault(fs.NoMem, fd) {
-		err := unix.ENOMEM
+		err := syscall.ENOMEM
 		if write {
-			err = k.either(unix.ENOMEM, unix.ENOBUFS)
+			err = k.either(syscall.ENOMEM, syscall.ENOBUFS)
 		}
 		k.tracefFault(op, fd, errName(err))
 		return err
@@ -140,7 +140,7 @@ func (k *Kernel) ioFault(fd int, f *file, write bool) error {
 	if k.fault(fs.Again, fd) && ready(f, key) {
 		k.tracefFault(op, fd, "EAGAIN")
 		k.rewake(f, key)
-		return unix.EAGAIN
+		return syscall.EAGAIN
 	}
 	return nil
 }
@@ -151,13 +151,13 @@ func (k *Kernel) acceptFault(fd int, f *file) error {
 	var err error
 	switch {
 	case k.fault(fs.FileLimit, fd):
-		err = k.either(unix.EMFILE, unix.ENFILE)
+		err = k.either(syscall.EMFILE, syscall.ENFILE)
 	case k.fault(fs.NoMem, fd):
-		err = k.either(unix.ENOMEM, unix.ENOBUFS)
+		err = k.either(syscall.ENOMEM, syscall.ENOBUFS)
 	case k.fault(fs.Again, fd) && ready(f, ep.Readable):
 		k.tracefFault("accept", fd, "EAGAIN")
 		k.rewake(f, ep.Readable)
-		return unix.EAGAIN
+		return syscall.EAGAIN
 	default:
 		return nil
 	}

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -23,7 +24,6 @@ import (
 	"github.com/eventpoll/eventpoll/reactor"
 	"github.com/eventpoll/eventpoll/sim"
 	"go.uber.org/goleak"
-	"golang.org/x/sys/unix"
 )
 
 // Fault-injection runs: the seeded simulations of seeds_test.go with
@@ -454,7 +454,7 @@ func runFaultClients(k *sim.Kernel, addr string, seed int64, f *faultServer, fds
 			c.abortAt = rng.Intn(len(c.send))
 		}
 		fd, err := k.Connect("tcp", addr)
-		if err != nil && !errors.Is(err, unix.EINPROGRESS) {
+		if err != nil && !errors.Is(err, syscall.EINPROGRESS) {
 			return nil, fmt.Errorf("conn %d: connect: %w", i, err)
 		}
 		fds.add(fd)
@@ -514,10 +514,10 @@ func (c *faultConn) step(k *sim.Kernel, rng *rand.Rand, buf []byte) error {
 		stop := min(len(c.send), c.sent+1+rng.Intn(4096))
 		n, err := k.Write(c.fd, c.send[c.sent:stop])
 		c.sent += n
-		if errors.Is(err, unix.EAGAIN) {
+		if errors.Is(err, syscall.EAGAIN) {
 			break
 		}
-		if errors.Is(err, unix.ECONNRESET) || errors.Is(err, unix.EPIPE) {
+		if errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
 			return end(c.finalOutcome(), err)
 		}
 		if err != nil {
@@ -526,16 +526,16 @@ func (c *faultConn) step(k *sim.Kernel, rng *rand.Rand, buf []byte) error {
 	}
 	if c.sent == len(c.send) && c.halfOpen && !c.wrShut {
 		c.wrShut = true
-		if err := k.Shutdown(c.fd, unix.SHUT_WR); err != nil && !errors.Is(err, unix.ENOTCONN) {
+		if err := k.Shutdown(c.fd, syscall.SHUT_WR); err != nil && !errors.Is(err, syscall.ENOTCONN) {
 			return fmt.Errorf("shutdown: %w", err)
 		}
 	}
 	for {
 		n, err := k.Read(c.fd, buf)
-		if errors.Is(err, unix.EAGAIN) {
+		if errors.Is(err, syscall.EAGAIN) {
 			break
 		}
-		if errors.Is(err, unix.ECONNRESET) || errors.Is(err, unix.EPIPE) {
+		if errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
 			return end(c.finalOutcome(), err)
 		}
 		if err != nil {
@@ -808,7 +808,7 @@ func TestShortIORaisesEdge(t *testing.T) {
 			buf := make([]byte, 100)
 			n, err := k.Read(b, buf)
 			if tc.name == "Again" {
-				if !errors.Is(err, unix.EAGAIN) {
+				if !errors.Is(err, syscall.EAGAIN) {
 					t.Fatalf("Read = %d, %v; want the injected EAGAIN", n, err)
 				}
 			} else if err != nil || n == 0 || n == 100 {

@@ -181,7 +181,7 @@ func (k *Kernel) Close(fd int) error {
 	k.put(f)
 	if k.fault(k.cfg.Faults.Interrupt, fd) {
 		k.tracefFault("close", fd, "EINTR")
-		return unix.EINTR
+		return syscall.EINTR
 	}
 	return nil
 }

@@ -100,9 +100,9 @@ func (p *Poller) control(name string, op, fd int, events ep.Events, data uint64)
 	if fd == p.wakefd && fd >= 0 {
 		return ep.NewOpError(backend, name, fd, syscall.EINVAL)
 	}
-	if op == unix.EPOLL_CTL_ADD && p.k.fault(p.k.cfg.Faults.NoMem, fd) {
+	if op == ctlAdd && p.k.fault(p.k.cfg.Faults.NoMem, fd) {
 		p.k.tracefFault("ctl add", fd, "ENOMEM")
-		return ep.NewOpError(backend, name, fd, unix.ENOMEM)
+		return ep.NewOpError(backend, name, fd, syscall.ENOMEM)
 	}
 	tf, err := p.k.get(fd)
 	if err != nil {
