@@ -7,6 +7,7 @@
 //	bench server --impl X     one echo server (used by matrix and loops)
 //	bench client ...          one load run, JSON (used by matrix and loops)
 //	bench idle ...            hold idle connections (RSS measurement)
+//	bench tls ...             TLS echo, handshakes and HTTPS (tls_bench.go)
 package main
 
 import (
@@ -15,11 +16,13 @@ import (
 )
 
 var commands = map[string]func([]string) error{
-	"matrix": runMatrix,
-	"loops":  runLoops,
-	"server": runServer,
-	"client": runClient,
-	"idle":   runIdle,
+	"matrix":    runMatrix,
+	"loops":     runLoops,
+	"server":    runServer,
+	"client":    runClient,
+	"idle":      runIdle,
+	"tls":       runTLS,       // tls_bench.go
+	"tlsserver": runTLSServer, // tls_servers.go
 }
 
 func main() {

@@ -5,6 +5,7 @@
 #   bench/run.sh quick [flags]    small matrix subset (about 2 minutes)
 #   bench/run.sh matrix [flags]   full matrix: 100/1000/10000 conns x depth 1/16 x 64 B/4 KiB
 #   bench/run.sh loops [flags]    throughput against 1, 2, 4, 8 event loops (multi-core)
+#   bench/run.sh tls [flags]      TLS echo, handshakes and HTTPS vs net+crypto/tls, nbio, fasthttp
 #
 # After "build", matrix, quick and loops run only the binaries in bench/bin:
 # no network, no compiler. Flags are those of "bin/bench matrix -h" / "loops -h".
@@ -31,7 +32,7 @@ quick)
 	[ -x bin/bench ] || "$0" build
 	exec bin/bench matrix --quick "$@"
 	;;
-matrix | loops)
+matrix | loops | tls)
 	[ -x bin/bench ] || "$0" build
 	exec bin/bench "$cmd" "$@"
 	;;
