@@ -44,6 +44,7 @@ type Conn struct {
 	dirty          bool // in the loop's dirty list
 	again          bool // in the loop's again list
 	abort          bool // Abort requested
+	rdShut         bool // Shutdown ended the input: later bytes are discarded
 	notifyWritable bool // OnWritable due
 	registered     uint32
 	fatal          error     // close with this error at the next settle

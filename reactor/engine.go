@@ -155,7 +155,7 @@ func (l *Loop) readConn(c *Conn, drain bool) {
 		if c.state == stateClosed || c.eof || (c.paused && c.state == stateOpen) {
 			return
 		}
-		deliver := c.state == stateOpen
+		deliver := c.state == stateOpen && !c.rdShut
 		var buf []byte
 		switch {
 		case !deliver || c.tls != nil:
@@ -287,6 +287,9 @@ func (l *Loop) readEOF(c *Conn) {
 		l.closeConn(c, nil, false)
 		return
 	case stateOpen:
+		if c.rdShut {
+			break // the handler heard of the end of input at Shutdown
+		}
 		if h, ok := c.handler.(ReadHangupHandler); ok {
 			l.callReadHangup(h, c)
 		} else {

@@ -3,6 +3,7 @@ package reactor
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
 	"log/slog"
 	"net"
 	"sync"
@@ -238,10 +239,14 @@ func (s *Server) ServeListener(ctx context.Context, ln *Listener) error {
 	}
 }
 
-// Shutdown stops accepting, closes every connection gracefully (its queued
-// output is sent, then a FIN; each bounded by LingerTimeout) and waits for
-// the loops to exit. If ctx is done first, Shutdown closes what is left as
-// Close does and returns ctx.Err().
+// Shutdown stops accepting and ends every connection's input: what has
+// arrived is read and delivered (unless reading is paused by backpressure),
+// later input is discarded, and the connection closes gracefully once its
+// handler is done (a Pipeline answers every request received first): its
+// queued output is sent, then a FIN, each step bounded by LingerTimeout.
+// Shutdown returns nil when every connection has closed so. If ctx is done
+// first, it closes what is left as Close does, logs how many connections
+// were cut, and returns an error that wraps ctx.Err().
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.closed = true
@@ -257,8 +262,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	case <-s.done:
 		return nil
 	case <-ctx.Done():
+		n := 0
+		for _, l := range loops {
+			n += int(l.nconns.Load())
+		}
+		s.cfg.log.Warn("reactor: shutdown deadline passed; closing the remaining connections", "connections", n, "err", ctx.Err())
 		s.Close()
-		return ctx.Err()
+		return fmt.Errorf("reactor: shutdown: %d connections cut: %w", n, ctx.Err())
 	}
 }
 

@@ -113,15 +113,20 @@ func (l *Loop) runTask(t *task) {
 	}
 }
 
-// shutdown closes the loop's listeners and starts a graceful close of every
-// connection; the loop exits when none is left.
+// shutdown closes the loop's listeners and ends the input of every
+// connection (endInput), which then closes gracefully; the loop exits when
+// none is left.
 func (l *Loop) shutdown() {
 	l.draining = true
 	for len(l.lns) > 0 {
 		l.closeListener(l.lns[0])
 	}
 	for fd := range l.fds {
-		if c := l.fds[fd].c; c != nil && c.state < stateClosing {
+		switch c := l.fds[fd].c; {
+		case c == nil:
+		case c.state == stateOpen:
+			l.endInput(c)
+		case c.state < stateClosing:
 			c.Close()
 		}
 	}

@@ -5,6 +5,11 @@
 //	eventpoll scale  [flags]   time one Wait against the number of idle fds per backend
 //
 // Run "eventpoll COMMAND -h" for the flags of a command.
+//
+// Exit status: 0 on success (for serve: every connection closed gracefully
+// after SIGINT or SIGTERM), 1 on an error (for serve: also when
+// --shutdown-timeout passed and connections were cut; the log says how
+// many), 2 on an unknown command.
 package main
 
 import (

@@ -44,7 +44,7 @@ func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 	accept := fs.String("accept", "balance", "balance (one acceptor, fewest connections first) or reuseport (a SO_REUSEPORT socket per loop)")
 	readBuf := fs.Int("read-buffer", 0, "bytes per read (0: 64 KiB; print: 512, as in the seeds)")
 	idle := fs.Duration("idle-timeout", 0, "close connections idle this long (0: never)")
-	grace := fs.Duration("shutdown-timeout", 5*time.Second, "on SIGINT/SIGTERM, how long queued output may take to drain")
+	grace := fs.Duration("shutdown-timeout", 5*time.Second, "on SIGINT/SIGTERM: stop accepting, answer the requests already received, then close each connection (exit status 0); connections still open after this long are cut and counted in the log (exit status 1)")
 	tlsFlags := addServeTLSFlags(fs) // serve_tls.go
 	if err := fs.Parse(args); err != nil {
 		return err
