@@ -80,6 +80,7 @@ type config struct {
 	log         *slog.Logger
 	onPanic     func(*Conn, *PanicError)
 	crash       bool
+	pool        *workPool
 	handler     Handler
 	packet      PacketHandler
 	tlsServer   *tls.Config
@@ -107,6 +108,7 @@ func (s *Server) config() config {
 		log:         s.Logger,
 		onPanic:     s.PanicHandler,
 		crash:       s.CrashOnPanic,
+		pool:        newWorkPool(s.Workers),
 		handler:     s.Handler,
 		packet:      s.PacketHandler,
 	}

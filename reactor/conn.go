@@ -40,6 +40,7 @@ type Conn struct {
 
 	eof            bool // the peer's FIN was read
 	paused         bool // reading stopped by backpressure
+	held           bool // reading stopped while off-loop work is pending (work.go)
 	wantWrite      bool // waiting for writable (output hit EAGAIN)
 	dirty          bool // in the loop's dirty list
 	again          bool // in the loop's again list
@@ -61,6 +62,7 @@ type Conn struct {
 	raddr  net.Addr
 	closed atomic.Bool
 	dial   chan error // DialContext's result, nil otherwise
+	work   *connWork  // off-loop work (Go), nil until used
 }
 
 func (l *Loop) newConn(fd int, h Handler, stream bool) *Conn {

@@ -135,7 +135,7 @@ func (l *Loop) connEvent(c *Conn, ev eventpoll.Events) {
 	// An error or hangup that neither reading (finished) nor writing
 	// (nothing queued) will surface: close now, or a level-triggered
 	// registration would report it for ever.
-	if ev&closeEvents != 0 && c.state != stateClosed && c.eof && !c.wantWrite {
+	if ev&closeEvents != 0 && c.state != stateClosed && (c.eof || c.held) && !c.wantWrite {
 		err := l.k.SocketError(c.fd)
 		l.closeConn(c, wrapOp("socket", err), false)
 	}
@@ -337,7 +337,7 @@ func (l *Loop) flush(c *Conn) error {
 		c.wantWrite = false
 		l.updateInterest(c)
 	}
-	if c.paused && c.out.n <= l.cfg.low {
+	if c.paused && !c.held && c.out.n <= l.cfg.low {
 		c.paused = false
 		l.updateInterest(c)
 		if l.edge || c.tls != nil {
@@ -418,6 +418,7 @@ func (l *Loop) closeConn(c *Conn, err error, abort bool) {
 		l.k.Close(c.fd)
 	}
 	l.timers.remove(&c.tm)
+	c.endWork()
 	c.in = nil
 	if c.inBuf != nil {
 		putBuf(c.inBuf)

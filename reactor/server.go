@@ -127,6 +127,9 @@ type Server struct {
 	// CrashOnPanic turns recovery off: a panicking callback ends the
 	// program, as a panic in any goroutine does.
 	CrashOnPanic bool
+	// Workers bounds the goroutines that run off-loop work (Conn.Go),
+	// started on demand; 0 means DefaultWorkers * GOMAXPROCS.
+	Workers int
 
 	mu      sync.Mutex
 	cfg     config
