@@ -46,6 +46,7 @@ func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 	idle := fs.Duration("idle-timeout", 0, "close connections idle this long (0: never)")
 	grace := fs.Duration("shutdown-timeout", 5*time.Second, "on SIGINT/SIGTERM: stop accepting, answer the requests already received, then close each connection (exit status 0); connections still open after this long are cut and counted in the log (exit status 1)")
 	tlsFlags := addServeTLSFlags(fs) // serve_tls.go
+	debugAddr := fs.String("debug-addr", "", "serve expvar (/debug/vars: goroutines, memstats) and pprof on this loopback address (\"\": off)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -106,6 +107,13 @@ func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 	}
 	s.TLSConfig = tlsConfig
 
+	if *debugAddr != "" {
+		stopDebug, err := startDebug(*debugAddr, stderr)
+		if err != nil {
+			return err
+		}
+		defer stopDebug()
+	}
 	ln, err := s.Listen(*network, *addr)
 	if err != nil {
 		return err
