@@ -165,13 +165,24 @@ func (l *Loop) tlsStartHandshake(c *Conn) {
 		tr := t.tr
 		tr.sem <- struct{}{}
 		tr.holding = true
-		err := t.tc.Handshake()
+		err := tlsHandshake(t.tc)
 		if tr.holding {
 			<-tr.sem
 			tr.holding = false
 		}
 		l.Submit(func() { l.tlsHandshakeDone(c, t, err) })
 	}()
+}
+
+// tlsHandshake runs the handshake; a panic in a tls.Config callback
+// (GetCertificate, VerifyPeerCertificate, ...) fails this handshake only.
+func tlsHandshake(tc *tls.Conn) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = newPanicError(v)
+		}
+	}()
+	return tc.Handshake()
 }
 
 // tlsHandshakeDone runs on the loop when the handshake goroutine ends.

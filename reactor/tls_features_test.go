@@ -236,3 +236,29 @@ func waitFor(t *testing.T, cond func() bool) {
 }
 
 var _ = errors.Is
+
+// TestTLSConfigCallbackPanic: a panic in a tls.Config callback, which runs
+// on the handshake goroutine, fails that handshake only.
+func TestTLSConfigCallbackPanic(t *testing.T) {
+	h := &echoHandler{}
+	cert := tlsTestCert(t).TLS
+	cfg := &tls.Config{GetCertificate: func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+		if hello.ServerName == "boom" {
+			panic("certificate lookup failed")
+		}
+		return &cert, nil
+	}}
+	addr, _ := serve(t, &Server{Handler: h, TLSConfig: cfg, Loops: 1}, "tcp", "127.0.0.1:0")
+	bad := tlsClientConf(t)
+	bad.ServerName = "boom"
+	if c, err := tls.Dial("tcp", addr.String(), bad); err == nil {
+		c.Close()
+		t.Fatal("handshake succeeded")
+	}
+	errs := closeErrs(t, h, 1)
+	var pe *PanicError
+	if len(errs) != 1 || !errors.As(errs[0], &pe) || pe.Value != "certificate lookup failed" {
+		t.Fatalf("OnClose errors %v, want a *PanicError", errs)
+	}
+	tlsEcho(t, addr.String(), tlsClientConf(t), "after the panic")
+}
