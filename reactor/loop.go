@@ -28,6 +28,7 @@ type Loop struct {
 	events   []eventpoll.Event
 	buf      []byte    // shared read buffer
 	tlsPlain []byte    // shared plaintext buffer for TLS records (tls.go)
+	tlsReady bool      // a handshake goroutine was started or fed (tls.go)
 	fds      []fdEntry // indexed by fd
 	gen      uint32
 	nconns   atomic.Int32 // connections owned or being handed to this loop
@@ -115,6 +116,7 @@ func (l *Loop) run() {
 		} else if len(l.timers) > 0 {
 			timeout = max(time.Duration(l.timers[0].when-l.clock()), 0)
 		}
+		l.tlsYield() // tls.go
 		n, err := l.p.Wait(l.events, timeout)
 		if err != nil {
 			l.cfg.log.Error("reactor: wait failed; closing the loop", "loop", l.id, "err", err)

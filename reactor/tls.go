@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"sync"
 	"syscall"
 	"time"
@@ -161,6 +162,7 @@ func (l *Loop) tlsStartHandshake(c *Conn) {
 		return
 	}
 	t.started = true
+	l.tlsReady = true
 	go func() {
 		tr := t.tr
 		tr.sem <- struct{}{}
@@ -183,6 +185,17 @@ func tlsHandshake(tc *tls.Conn) (err error) {
 		}
 	}()
 	return tc.Handshake()
+}
+
+// tlsYield lets handshake goroutines that this iteration made runnable run
+// before the loop blocks in Wait. Otherwise, when the loop holds the only P
+// (GOMAXPROCS=1, or all Ps busy), they wait until the runtime's sysmon
+// takes the P from the loop's blocking system call.
+func (l *Loop) tlsYield() {
+	if l.tlsReady {
+		l.tlsReady = false
+		runtime.Gosched()
+	}
 }
 
 // tlsHandshakeDone runs on the loop when the handshake goroutine ends.
@@ -299,6 +312,7 @@ func (l *Loop) tlsFeedHandshake(c *Conn, p []byte) bool {
 	tr.mu.Lock()
 	tr.appendOwned(p)
 	tr.cv.Signal()
+	l.tlsReady = true
 	full := len(tr.buf) >= tlsMaxHandshakeInput
 	if full && !c.paused {
 		tr.paused = true
