@@ -68,6 +68,25 @@ import (
 // immediate), and results are matched back to registrations by fd and
 // registration serial under the mutex, so an fd deleted (or deleted and added
 // again) while a Wait was blocked is never reported for the old registration.
+//
+// Many concurrent Waits keep the kernel's promises (fs/eventpoll.c):
+//
+//   - One readiness change of an edge-triggered or one-shot registration is
+//     reported to exactly one Wait. Every change of a registration's masks or
+//     state gets a change serial; a Wait whose copy of the call arguments
+//     predates it looks at the fd again, without blocking and under the
+//     mutex, before reporting it (select does so for every ready fd anyway),
+//     so an edge another Wait was given, or a drained and re-armed fd, is not
+//     reported twice.
+//   - A Wait that started before an Add or Modify that makes an fd ready is
+//     woken by it, and a Wait whose timeout expires after such a change looks
+//     once more without blocking before it returns 0 (epoll_wait looks at its
+//     ready list at the timeout too).
+//   - No Wait sleeps on an old copy of the interest set while no other Wait
+//     watches the current one: the Waits an interrupt was meant for are
+//     counted until they are back from the system call, and a Wait that
+//     returns while some of them are still asleep (another Wait drained the
+//     eventfd before their kernel wait looked at it) writes it again.
 
 // emuItem is one registration of an emulated backend.
 type emuItem struct {
@@ -79,6 +98,7 @@ type emuItem struct {
 	parked   Events // suppressed conditions while the kernel reports only masked ones
 	disabled bool   // one-shot: reported, waiting for Modify
 	probing  bool   // listed in emu.probe
+	chg      uint64 // emu.seq when the interest, masks or state last changed
 	socket   bool   // the fd is a socket (select emulates ReadHangup on sockets)
 }
 
@@ -137,11 +157,14 @@ type emu struct {
 	closed    bool
 	efd       int // eventfd: Wake and interrupts of blocked Waits
 	efdClosed bool
-	waiters   int  // Waits inside the system call
-	intrSent  bool // the eventfd was written and not drained yet
+	waiters   int    // Waits inside the system call
+	intrSent  bool   // the eventfd was written and not drained yet
+	intrGen   uint64 // interest changes that interrupt Waits (see interrupt)
+	nStale    int    // Waits in the system call that missed an interrupt's change
 	items     []emuItem
 	index     []int32 // fd -> position in items + 1; 0: not registered
 	gen       uint64  // last registration serial handed out
+	seq       uint64  // last item change serial handed out (emuItem.chg)
 	rot       int     // where the next harvest starts (rotation)
 	free      []emuWaiter
 	probe     []int32 // edge-triggered fds reported by the last harvest
@@ -181,6 +204,16 @@ func newEmu(name string, be emuBackend) (*emu, error) {
 	emuAll.list = append(emuAll.list, e)
 	emuAll.mu.Unlock()
 	return e, nil
+}
+
+// slotChanged records a change of items[i]'s interest, masks or state: it
+// is stamped with a new change serial (so that a Wait whose copy of the call
+// arguments predates it looks at the fd again before reporting it) and the
+// backend's call arguments are updated (e.mu held).
+func (e *emu) slotChanged(i int) {
+	e.seq++
+	e.items[i].chg = e.seq
+	e.be.slotChanged(e, i)
 }
 
 func (e *emu) lookup(fd int) int {

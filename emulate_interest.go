@@ -110,14 +110,20 @@ func (e *emu) Modify(fd int, ev Events, data uint64) error {
 	if i < 0 {
 		return e.opErr("modify", fd, syscall.ENOENT)
 	}
+	e.setInterest(i, ev, data)
+	return nil
+}
+
+// setInterest is Modify of items[i] once checked (e.mu held): the new
+// interest, every mask cleared, one-shot re-armed, blocked Waits interrupted.
+func (e *emu) setInterest(i int, ev Events, data uint64) {
 	it := &e.items[i]
 	was, wasParked := it.flagged(), it.parked != 0
 	it.ev, it.data = ev, data
 	it.masked, it.parked, it.disabled = 0, 0, false
 	e.account(was, wasParked, it)
-	e.be.slotChanged(e, i)
+	e.slotChanged(i)
 	e.interrupt()
-	return nil
 }
 
 // Delete implements Poller.Delete. An fd closed while registered gives

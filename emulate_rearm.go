@@ -50,7 +50,7 @@ func (e *emu) rearm(fd int, ev Events) {
 	it.masked &^= bits
 	it.parked = 0
 	e.account(was, wasParked, it)
-	e.be.slotChanged(e, i)
+	e.slotChanged(i)
 	e.interrupt()
 }
 
@@ -94,7 +94,7 @@ func (e *emu) report(i int, got Events) {
 	default:
 		return
 	}
-	e.be.slotChanged(e, i)
+	e.slotChanged(i)
 }
 
 // park suppresses items[i] (or the conditions in bits) until it is re-armed:
@@ -104,7 +104,7 @@ func (e *emu) park(i int, bits Events) {
 	was, wasParked := it.flagged(), it.parked != 0
 	it.parked |= bits
 	e.account(was, wasParked, it)
-	e.be.slotChanged(e, i)
+	e.slotChanged(i)
 }
 
 // probeMasked implements re-arm rule 3: edge-triggered registrations
@@ -151,6 +151,6 @@ func (e *emu) probeMasked() {
 		was, wasParked := it.flagged(), it.parked != 0
 		it.masked &^= drop
 		e.account(was, wasParked, it)
-		e.be.slotChanged(e, i)
+		e.slotChanged(i)
 	}
 }

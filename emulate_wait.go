@@ -27,13 +27,29 @@ func (e *emu) Wake() error {
 		return e.opErr("wake", -1, ErrClosed)
 	}
 	// A Wait not yet blocked sees wakeReq and polls with a zero timeout.
-	e.interrupt()
+	e.signal()
 	return nil
 }
 
 // interrupt makes Waits blocked in the system call return and look at the
-// interest set again (e.mu held). Several interrupts cost one write.
+// interest set again after it grew (e.mu held): an fd added, re-armed or
+// asked for more. Several interrupts cost one write. The Waits blocked now
+// are stale until they are back from the system call: each counts in
+// nStale, and a Wait that leaves while some are still asleep (the eventfd
+// drained by another Wait before their kernel wait looked at it again)
+// writes the eventfd for them (see Wait), so none sleeps on an old copy of
+// the interest set while no other Wait watches the current one.
 func (e *emu) interrupt() {
+	e.intrGen++
+	if e.waiters > 0 {
+		e.nStale = e.waiters
+		e.signal()
+	}
+}
+
+// signal writes the eventfd unless it is written already or no Wait is in
+// the system call (e.mu held).
+func (e *emu) signal() {
 	if e.waiters > 0 && !e.intrSent {
 		e.intrSent = true
 		e.writeEventfd()
@@ -59,6 +75,7 @@ func (e *emu) Wait(events []Event, timeout time.Duration) (int, error) {
 	} else {
 		w = e.be.newWaiter(e)
 	}
+	last := false // the timeout expired: one more pass without blocking
 	for {
 		if e.closed {
 			return e.leave(w, 0, e.opErr("wait", -1, ErrClosed))
@@ -69,8 +86,8 @@ func (e *emu) Wait(events []Event, timeout time.Duration) (int, error) {
 			msec = e.recheckParked(rc, msec)
 		}
 		w.sync(e)
-		snapGen := e.gen
-		if e.wakeReq.Load() {
+		snapGen, synced := e.gen, e.intrGen
+		if e.wakeReq.Load() || last {
 			msec = 0
 		}
 		e.waiters++
@@ -78,6 +95,10 @@ func (e *emu) Wait(events []Event, timeout time.Duration) (int, error) {
 		n, err := w.wait(msec)
 		e.mu.Lock()
 		e.waiters--
+		stale := synced != e.intrGen // the interest set grew during the call
+		if stale {
+			e.nStale--
+		}
 		if e.closed {
 			return e.leave(w, 0, e.opErr("wait", -1, ErrClosed))
 		}
@@ -96,6 +117,12 @@ func (e *emu) Wait(events []Event, timeout time.Duration) (int, error) {
 			return e.leave(w, count, nil)
 		}
 		if timeout > 0 && dl.expired() {
+			if stale && !last {
+				// Like epoll_wait at its timeout: what was added or
+				// re-armed before this Wait returns is looked at once more.
+				last = true
+				continue
+			}
 			return e.leave(w, 0, nil)
 		}
 	}
@@ -115,7 +142,7 @@ func (e *emu) recheckParked(rc time.Duration, msec int) int {
 			was := it.flagged()
 			it.parked = 0
 			e.account(was, true, it)
-			e.be.slotChanged(e, i)
+			e.slotChanged(i)
 		}
 	}
 	if left := durationToMs(rc - now.Sub(e.unparked)); msec < 0 || left < msec {
@@ -127,6 +154,12 @@ func (e *emu) recheckParked(rc time.Duration, msec int) int {
 // leave returns the waiter state to the free list and unlocks (e.mu held).
 func (e *emu) leave(w emuWaiter, n int, err error) (int, error) {
 	e.free = append(e.free, w)
+	if e.nStale > 0 {
+		// Waits still asleep on a copy older than an interrupt (another
+		// Wait drained the eventfd before they saw it) and this one stops
+		// watching: wake them up.
+		e.signal()
+	}
 	if e.closed && e.waiters == 0 && !e.efdClosed {
 		e.efdClosed = true
 		unix.Close(e.efd)

@@ -51,6 +51,8 @@ type pollSnap struct {
 	fds   []unix.PollFd
 	dirty []int32 // slots changed since the last sync
 	full  bool    // too many changes: copy everything
+	seq   uint64  // emu.seq at the last sync
+	one   [1]unix.PollFd
 }
 
 func (b *pollBackend) checkFD(fd int) error { return nil }
@@ -105,6 +107,7 @@ func (b *pollBackend) newWaiter(e *emu) emuWaiter {
 }
 
 func (s *pollSnap) sync(e *emu) {
+	s.seq = e.seq
 	m := s.be.fds
 	if s.full || cap(s.fds) < len(m) {
 		s.fds = append(s.fds[:0], m...)
@@ -155,7 +158,16 @@ func (s *pollSnap) harvest(e *emu, n int, err error, out []Event, snapGen uint64
 		if count == len(out) {
 			break
 		}
-		if pf.Revents&unix.POLLNVAL != 0 {
+		revents, fresh := pf.Revents, false
+		if it.chg > s.seq {
+			// Reported by another waiter, re-armed or modified since this
+			// copy was made: what the blocking ppoll saw may be an edge
+			// already given to another waiter. Look again, now.
+			if revents, fresh = s.lookAgain(it), true; revents == 0 {
+				continue
+			}
+		}
+		if revents&unix.POLLNVAL != 0 {
 			// Closed while registered: report once, then forget it.
 			out[count] = Event{Events: Error, Data: it.data}
 			count++
@@ -163,12 +175,12 @@ func (s *pollSnap) harvest(e *emu, n int, err error, out []Event, snapGen uint64
 			e.removeAt(i)
 			continue
 		}
-		got := fromPoll(pf.Revents) & it.effective()
+		got := fromPoll(revents) & it.effective()
 		if got == 0 {
 			// Only conditions not asked for. If the kernel was asked exactly
 			// what is asked now, it keeps reporting masked ERR/HUP: park the
 			// registration so the wait does not spin.
-			if m := s.be.fds[i+1]; m.Fd == pf.Fd && m.Events == pf.Events {
+			if m := s.be.fds[i+1]; !fresh && m.Fd == pf.Fd && m.Events == pf.Events {
 				e.park(i, it.want())
 			}
 			continue
@@ -182,4 +194,23 @@ func (s *pollSnap) harvest(e *emu, n int, err error, out []Event, snapGen uint64
 		e.rot = (e.rot + next) % slots
 	}
 	return count, nil
+}
+
+// lookAgain polls it's fd, without blocking, for what it asks now and
+// returns the result bits (e.mu held); 0 when it asks for nothing.
+func (s *pollSnap) lookAgain(it *emuItem) int16 {
+	eff := it.effective()
+	if eff == 0 {
+		return 0
+	}
+	s.one[0] = unix.PollFd{Fd: int32(it.fd), Events: pollEvents(eff)}
+	for {
+		_, err := ppoll(s.one[:], 0)
+		if err == nil {
+			return s.one[0].Revents
+		}
+		if err != unix.EINTR {
+			return 0
+		}
+	}
 }

@@ -155,6 +155,8 @@ var cases = concat(
 	rotationCases,
 	lifecycleCases,
 	concurrencyCases,
+	waiterCases,
+	nestingCases,
 	[]testCase{closeRaces},
 	exclusiveCases,
 )
