@@ -221,7 +221,7 @@ func tlsHandshakeRun(im impl, cpus string, client *tls.Config, resumed bool, wor
 			return false
 		}
 		_, err = io.ReadFull(c, make([]byte, 1))
-		return err == nil && (!resumed || c.ConnectionState().DidResume || true)
+		return err == nil
 	}
 	for i := 0; i < workers; i++ { // warm the session cache
 		once()

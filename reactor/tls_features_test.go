@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -261,4 +262,51 @@ func TestTLSConfigCallbackPanic(t *testing.T) {
 		t.Fatalf("OnClose errors %v, want a *PanicError", errs)
 	}
 	tlsEcho(t, addr.String(), tlsClientConf(t), "after the panic")
+}
+
+// TestTLSDialEarlyWriteAndBadCert: Loop.Dial returns before the handshake,
+// and what is written meanwhile is encrypted and sent once it finishes; a
+// server whose certificate the client does not trust fails DialContext.
+func TestTLSDialEarlyWriteAndBadCert(t *testing.T) {
+	srv := &Server{Handler: &echoHandler{}, TLSConfig: tlsServerConfig(t), Loops: 1}
+	addr, _ := serve(t, srv, "tcp", "127.0.0.1:0")
+	got := make(chan string, 1)
+	opened := make(chan bool, 1)
+	ch := &funcHandler{
+		open: func(c *Conn) { opened <- c.Buffered() == 0 },
+		data: func(c *Conn) {
+			if c.Buffered() >= 11 {
+				got <- string(c.Next(-1))
+			}
+		},
+	}
+	cli := &Server{Handler: ch, TLSClientConfig: tlsClientConf(t), Loops: 1}
+	defer cli.Close()
+	l := cli.Loop()
+	errc := make(chan error, 1)
+	l.Submit(func() {
+		c, err := l.Dial("tcp", addr.String(), nil)
+		if err == nil {
+			_, err = c.Write([]byte("early write"))
+		}
+		errc <- err
+	})
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	<-opened
+	select {
+	case s := <-got:
+		if s != "early write" {
+			t.Errorf("echo %q", s)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no echo of the early write")
+	}
+
+	untrusted := &Server{Handler: &echoHandler{}, TLSClientConfig: &tls.Config{ServerName: "localhost"}, Loops: 1}
+	defer untrusted.Close()
+	if _, err := untrusted.Dial("tcp", addr.String(), nil); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("Dial to an untrusted certificate: %v, want a certificate error", err)
+	}
 }
