@@ -124,8 +124,9 @@ type connRecord struct {
 }
 
 // recorder wraps a server's handler: it records each connection's outcome
-// by the peer's address, checks that OnClose comes once per OnOpen, and
-// checks the connection's buffers against bounds after every callback.
+// by the peer's address, checks that OnClose comes once per OnOpen and
+// never with a recovered panic, and checks the connection's buffers against
+// bounds after every callback.
 type recorder struct {
 	inner          reactor.Handler
 	maxIn, maxOut  int
@@ -208,6 +209,11 @@ func (r *recorder) OnClose(c *reactor.Conn, err error) {
 		return
 	}
 	delete(r.keys, c)
+	if pe := (*reactor.PanicError)(nil); errors.As(err, &pe) {
+		// The reactor recovers a callback's panic and closes the
+		// connection with it: still a failure here.
+		r.problem("%s: panic: %v", key, pe)
+	}
 	rec := r.conns[key]
 	rec.closed++
 	rec.err = err
