@@ -95,15 +95,17 @@ func (s *clientFDs) server(fd int) bool {
 func faultConfig(seed int64, clients *clientFDs) sim.Config {
 	cfg := seedConfig(seed)
 	scale := float64(1+seed%3) * *faultScaleFlag
+	// At most 1/2: a Wait that always returned spuriously would never sleep.
+	p := func(x float64) float64 { return min(x*scale, 0.5) }
 	cfg.Faults = sim.Faults{
-		Again:     0.03 * scale,
-		Reset:     0.002 * scale,
-		NoMem:     0.002 * scale,
-		FileLimit: 0.02 * scale,
-		Interrupt: 0.05 * scale,
-		Late:      0.05 * scale,
+		Again:     p(0.03),
+		Reset:     p(0.002),
+		NoMem:     p(0.002),
+		FileLimit: p(0.02),
+		Interrupt: p(0.05),
+		Late:      p(0.05),
 		MaxLate:   5 * time.Millisecond,
-		Spurious:  0.05 * scale,
+		Spurious:  p(0.05),
 		Filter:    clients.server,
 	}
 	return cfg
