@@ -37,6 +37,9 @@ func getBuf(n int) *[]byte {
 		b := make([]byte, n)
 		return &b
 	}
+	if 1<<(c+minBufShift) >= largeBuf {
+		lendLarge(1 << (c + minBufShift))
+	}
 	if v := bufPools[c].Get(); v != nil {
 		return v.(*[]byte)
 	}
@@ -53,6 +56,9 @@ func putBuf(b *[]byte) {
 	c := sizeClass(n)
 	if c < 0 || n != 1<<(c+minBufShift) {
 		return // not a pooled size: let the garbage collector have it
+	}
+	if n >= largeBuf {
+		lendLarge(-n)
 	}
 	*b = (*b)[:n]
 	bufPools[c].Put(b)

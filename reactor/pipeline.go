@@ -114,6 +114,7 @@ func (p *Pipeline) OnClose(c *Conn, err error) {
 func (p *Pipeline) serve(c *Conn, pc *pipeConn) {
 	high := c.l.cfg.high
 	var bp *[]byte
+	var grown []byte // a reply buffer the session grew beyond *bp
 	defer func() {
 		if bp != nil {
 			putBuf(bp)
@@ -139,7 +140,11 @@ func (p *Pipeline) serve(c *Conn, pc *pipeConn) {
 			bp = getBuf(minBufSize)
 		}
 		limit := min(high-c.out.n+1, pipeChunk)
-		n, out, closeAfter := pc.s.ProcessLimit(in, (*bp)[:0], limit)
+		buf := (*bp)[:0]
+		if grown != nil {
+			buf = grown
+		}
+		n, out, closeAfter := pc.s.ProcessLimit(in, buf, limit)
 		c.Discard(n)
 		if len(out) > 0 {
 			if _, err := c.Write(out); err != nil {
@@ -147,11 +152,9 @@ func (p *Pipeline) serve(c *Conn, pc *pipeConn) {
 			}
 		}
 		if cap(out) > cap(*bp) {
-			// The session grew the buffer: keep the larger one for the
-			// next step only if it is a pooled size.
-			putBuf(bp)
-			b := out[:0]
-			bp = &b
+			// The session grew the buffer: use the larger one for the
+			// next steps (the pooled one goes back at the end).
+			grown = out[:0]
 		}
 		if closeAfter {
 			c.Close()
