@@ -52,7 +52,7 @@ func (s *Server) Listen(network, address string) (*Listener, error) {
 		fd, err := k.Listen(network, address, opts)
 		if err != nil {
 			ln.Close()
-			return nil, wrapOp("listen", err)
+			return nil, wrapOp("listen "+network+" "+address, err)
 		}
 		ln.fds = append(ln.fds, fd)
 		if i == 0 {

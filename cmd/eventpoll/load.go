@@ -55,6 +55,9 @@ func loadMain(ctx context.Context, args []string, stdout, stderr io.Writer, prog
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
+	if err := checkLoadFlags(&cfg); err != nil { // flagcheck.go
+		return err
+	}
 	if progress && !*quiet {
 		cfg.Progress = func(s loadgen.Snapshot) {
 			sec := s.Elapsed.Seconds()

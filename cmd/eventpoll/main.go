@@ -13,6 +13,8 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"os"
 )
@@ -45,7 +47,9 @@ func main() {
 	}
 	for _, c := range commands {
 		if c.name == os.Args[1] {
-			if err := c.run(os.Args[2:]); err != nil {
+			if err := c.run(os.Args[2:]); errors.Is(err, flag.ErrHelp) {
+				return // -h: the usage was printed
+			} else if err != nil {
 				fmt.Fprintln(os.Stderr, "eventpoll "+c.name+":", err)
 				os.Exit(1)
 			}

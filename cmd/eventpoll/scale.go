@@ -95,6 +95,9 @@ func scaleMain(args []string, stdout, stderr io.Writer) error {
 		}
 		cfg.fds = append(cfg.fds, n)
 	}
+	if err := checkBackends(cfg.backends); err != nil { // flagcheck.go
+		return err
+	}
 	for _, p := range cfg.paths {
 		if p != "eventpoll" && p != "raw" {
 			return fmt.Errorf("unknown path %q (want eventpoll or raw)", p)

@@ -36,7 +36,7 @@ func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:7000", "listen address (host:port; a path with --network unix)")
-	network := fs.String("network", "tcp", "tcp, tcp4, tcp6 or unix")
+	network := fs.String("network", "tcp", "tcp, tcp4, tcp6, unix, or udp, udp4, udp6 (echo only: each datagram is sent back)")
 	proto := fs.String("proto", "echo", "echo (write back what arrives), print (the seeds' server: print what clients send), resp (Redis-protocol key-value server) or http (HTTP/1.1: Hello, World! at / and /plaintext, JSON at /json)")
 	backend := fs.String("backend", "epoll", "poller backend: epoll, poll or select")
 	trigger := fs.String("trigger", "edge", "edge or level")
@@ -52,6 +52,9 @@ func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if err := checkServeFlags(fs, *network, *proto); err != nil { // serve_flags.go
+		return err
 	}
 
 	s := &reactor.Server{
@@ -80,6 +83,7 @@ func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 	switch *proto {
 	case "echo":
 		s.Handler = echoHandler{}
+		s.PacketHandler = echoPacketHandler{}
 	case "print":
 		s.Handler = newPrintHandler(stdout)
 		if *readBuf == 0 {

@@ -28,15 +28,22 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// startProcess runs "eventpoll args..." as a child process and returns it,
-// the address in its banner and its standard error so far.
-func startProcess(t *testing.T, args ...string) (*exec.Cmd, string, *syncBuffer) {
+// testExe returns the test binary, which runs the command when started
+// with EVENTPOLL_TEST_MAIN=1 (TestMain).
+func testExe(t *testing.T) string {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Skip(err)
 	}
-	cmd := exec.Command(exe, args...)
+	return exe
+}
+
+// startProcess runs "eventpoll args..." as a child process and returns it,
+// the address in its banner and its standard error so far.
+func startProcess(t *testing.T, args ...string) (*exec.Cmd, string, *syncBuffer) {
+	t.Helper()
+	cmd := exec.Command(testExe(t), args...)
 	cmd.Env = append(os.Environ(), "EVENTPOLL_TEST_MAIN=1")
 	stderr := new(syncBuffer)
 	pr, pw := io.Pipe()
