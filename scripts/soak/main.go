@@ -162,6 +162,7 @@ func run(c config) error {
 	}
 
 	var samples []stat
+	missed := 0
 	start := time.Now()
 	tick := time.NewTicker(c.interval)
 	defer tick.Stop()
@@ -173,9 +174,16 @@ loop:
 		case <-tick.C:
 			s, err := sample(c)
 			if err != nil {
-				cancel()
-				wg.Wait()
-				return fmt.Errorf("sample: %w", err)
+				// A busy host can stall a sample; a server that is gone
+				// fails every one.
+				missed++
+				fmt.Printf("t=%-5s sample failed: %v\n", time.Since(start).Round(time.Second), err)
+				if missed > 3 && missed > len(samples) {
+					cancel()
+					wg.Wait()
+					return fmt.Errorf("%d samples failed (last: %w)", missed, err)
+				}
+				continue
 			}
 			s.at = time.Since(start)
 			samples = append(samples, s)
@@ -187,7 +195,7 @@ loop:
 	// Settle: every client connection is closed; the server's descriptors
 	// and goroutines must return to where they started.
 	var final stat
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		final, err = sample(c)
 		if err != nil {
@@ -247,7 +255,7 @@ func (s stat) line(at time.Duration, n *counters) string {
 	return l
 }
 
-var debugClient = &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+var debugClient = &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 
 func sample(c config) (stat, error) {
 	var s stat
@@ -332,14 +340,16 @@ var errMismatch = errors.New("wrong reply")
 
 // session runs one connection of the given kind.
 func session(ctx context.Context, c config, kind, worker int, rng *rand.Rand) error {
-	d := net.Dialer{Timeout: 5 * time.Second}
+	// Generous timeouts: a loaded host stalls processes for seconds; a
+	// server that stops accepting or answering still fails the session.
+	d := net.Dialer{Timeout: 30 * time.Second}
 	conn, err := d.DialContext(ctx, "tcp", c.addr)
 	if err != nil {
 		return err
 	}
 	tc := conn.(*net.TCPConn)
 	defer tc.Close()
-	tc.SetDeadline(time.Now().Add(20 * time.Second))
+	tc.SetDeadline(time.Now().Add(60 * time.Second))
 	switch kind {
 	case kindNormal:
 		for range 1 + rng.Intn(4) {
