@@ -121,3 +121,34 @@ func TestScaleUnknownBackend(t *testing.T) {
 		t.Fatalf("error %v, want one naming kqueuex", err)
 	}
 }
+
+// TestServeHTTPSlowloris: serve --proto http, with no flags, closes a peer
+// that trickles a request head (http1.DefaultReadTimeout, 10 s), while
+// the peer's bytes keep resetting any idle timer.
+func TestServeHTTPSlowloris(t *testing.T) {
+	t.Parallel()
+	addr, _, _ := startServe(t, "--proto", "http", "--addr", "127.0.0.1:0")
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	start := time.Now()
+	go func() {
+		c.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n"))
+		for time.Since(start) < 20*time.Second {
+			if _, err := c.Write([]byte("X-A: b\r\n")); err != nil {
+				return
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+	}()
+	c.SetReadDeadline(time.Now().Add(20 * time.Second))
+	n, err := c.Read(make([]byte, 1))
+	if err == nil || n > 0 {
+		t.Fatalf("read %d bytes, %v: want the connection closed", n, err)
+	}
+	if d := time.Since(start); d < 9*time.Second || d > 15*time.Second {
+		t.Fatalf("closed after %v (%v), want about 10s", d, err)
+	}
+}

@@ -43,7 +43,7 @@ func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 	loops := fs.Int("loops", 0, "event loops (0: GOMAXPROCS; print uses 1 unless set)")
 	accept := fs.String("accept", "balance", "balance (one acceptor, fewest connections first) or reuseport (a SO_REUSEPORT socket per loop)")
 	readBuf := fs.Int("read-buffer", 0, "bytes per read (0: 64 KiB; print: 512, as in the seeds)")
-	idle := fs.Duration("idle-timeout", 0, "close connections idle this long (0: never)")
+	idle := fs.Duration("idle-timeout", 0, "close connections idle this long (default: never; http: 2m, and 10s to receive each request)")
 	grace := fs.Duration("shutdown-timeout", 5*time.Second, "on SIGINT/SIGTERM: stop accepting, answer the requests already received, then close each connection (exit status 0); connections still open after this long are cut and counted in the log (exit status 1)")
 	tlsFlags := addServeTLSFlags(fs) // serve_tls.go
 	debugAddr := fs.String("debug-addr", "", "serve expvar (/debug/vars: goroutines, memstats) and pprof on this loopback address (\"\": off)")
@@ -99,7 +99,9 @@ func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 		s.Handler = h
 		s.MaxInbound = h.InboundLimit()
 	case "http":
-		h := http1.NewHandler(http1.Config{Handler: http1.Hello()})
+		// net/http-like timeouts by default (http1.DefaultReadTimeout,
+		// DefaultIdleTimeout): trickling peers are closed without flags.
+		h := http1.NewHandler(http1.Config{Handler: http1.Hello(), IdleTimeout: *idle})
 		s.Handler = h
 		s.MaxInbound = h.InboundLimit()
 	default:

@@ -1,10 +1,14 @@
 package http1
 
+import "time"
+
 // Default limits.
 const (
 	DefaultMaxHeaderBytes = 16 << 10 // request line and headers
 	DefaultMaxHeaders     = 100
 	DefaultMaxBodyBytes   = 8 << 20
+	DefaultReadTimeout    = 10 * time.Second
+	DefaultIdleTimeout    = 120 * time.Second
 )
 
 // Config configures a Session or a Handler. Zero fields mean their defaults.
@@ -20,6 +24,17 @@ type Config struct {
 	MaxBodyBytes int
 	// ServerName is sent in the Server header; "" sends "eventpoll", "-" sends none.
 	ServerName string
+	// ReadTimeout bounds the time a request takes to arrive in full (head
+	// and body), from its first byte, or from the connection's start for
+	// the first request: a peer that trickles a request (slowloris) is
+	// closed with reactor.ErrDeadline. It is measured by ServerHandler; 0
+	// means DefaultReadTimeout (10 s), negative none.
+	ReadTimeout time.Duration
+	// IdleTimeout closes a keep-alive connection after that long without
+	// reading or writing (reactor.ErrIdleTimeout); ServerHandler sets it on
+	// each connection. 0 means DefaultIdleTimeout (120 s), negative leaves
+	// the reactor Server's IdleTimeout.
+	IdleTimeout time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -34,6 +49,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ServerName == "" {
 		c.ServerName = "eventpoll"
+	}
+	if c.ReadTimeout == 0 {
+		c.ReadTimeout = DefaultReadTimeout
+	}
+	if c.IdleTimeout == 0 {
+		c.IdleTimeout = DefaultIdleTimeout
 	}
 	return c
 }

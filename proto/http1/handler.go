@@ -2,6 +2,7 @@ package http1
 
 import (
 	"sync"
+	"time"
 
 	"github.com/eventpoll/eventpoll/reactor"
 )
@@ -26,7 +27,7 @@ func NewHandler(cfg Config) *ServerHandler {
 	if cfg.Handler == nil {
 		cfg.Handler = Hello()
 	}
-	h := &ServerHandler{cfg: cfg}
+	h := &ServerHandler{cfg: cfg.withDefaults()}
 	h.sessions.New = func() any { return NewSession(h.cfg) }
 	h.Pipeline = reactor.Pipeline{NewSession: h.newSession, EndSession: h.endSession}
 	return h
@@ -49,5 +50,38 @@ func (h *ServerHandler) endSession(_ *reactor.Conn, s reactor.PipelineSession, _
 	if s, ok := s.(*Session); ok {
 		s.Reset()
 		h.sessions.Put(s)
+	}
+}
+
+// OnOpen attaches a session to c, sets its idle timeout and starts the
+// first request's ReadTimeout.
+func (h *ServerHandler) OnOpen(c *reactor.Conn) {
+	h.Pipeline.OnOpen(c)
+	if h.cfg.IdleTimeout > 0 {
+		c.SetIdleTimeout(h.cfg.IdleTimeout)
+	}
+	h.timeRequests(c)
+}
+
+// timeRequests keeps c's deadline at ReadTimeout after the start of the
+// request being received: a new deadline when a request completed (or the
+// connection opened), none while nothing is buffered (IdleTimeout governs
+// then), and the same one while bytes trickle in without completing one.
+func (h *ServerHandler) timeRequests(c *reactor.Conn) {
+	s, ok := reactor.PipelineSessionOf(c).(*Session)
+	if !ok || h.cfg.ReadTimeout <= 0 {
+		return
+	}
+	progressed := s.served != s.servedSeen
+	s.servedSeen = s.served
+	switch {
+	case c.Buffered() == 0 && s.served > 0:
+		if s.timing {
+			c.SetDeadline(time.Time{})
+			s.timing = false
+		}
+	case progressed || !s.timing:
+		c.SetDeadline(c.Loop().Now().Add(h.cfg.ReadTimeout))
+		s.timing = true
 	}
 }

@@ -6,12 +6,14 @@ import "github.com/eventpoll/eventpoll/reactor"
 // re-raises a handler's panic, if one happened, for the reactor to report.
 func (h *ServerHandler) OnData(c *reactor.Conn) {
 	h.Pipeline.OnData(c)
+	h.timeRequests(c) // handler.go
 	raisePanic(c)
 }
 
 // OnWritable resumes the requests that waited for c's output to drain.
 func (h *ServerHandler) OnWritable(c *reactor.Conn) {
 	h.Pipeline.OnWritable(c)
+	h.timeRequests(c)
 	raisePanic(c)
 }
 

@@ -37,6 +37,10 @@ type Session struct {
 	closed     bool
 	panicked   *reactor.PanicError // the last handler panic, until taken
 
+	served     uint64 // requests served on this connection
+	servedSeen uint64 // served when ServerHandler last looked
+	timing     bool   // a ReadTimeout deadline is set
+
 	out     []byte // the output while Process runs
 	nowT    time.Time
 	haveNow bool
@@ -57,6 +61,7 @@ func NewSession(cfg Config) *Session {
 func (s *Session) Reset() {
 	s.resetRequest()
 	s.closed = false
+	s.served, s.servedSeen, s.timing = 0, 0, false
 	s.panicked = nil
 	s.RemoteAddr = nil
 }
@@ -248,6 +253,7 @@ func (s *Session) continue100() {
 // serve runs the handler for the complete request b and appends its
 // response. It reports whether the connection must close.
 func (s *Session) serve(b []byte) (closeAfter bool) {
+	s.served++
 	h := &s.h
 	r := &s.req
 	r.Method = h.method.of(b)
