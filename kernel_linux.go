@@ -10,6 +10,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// DefaultBackend is the backend New uses for the empty name.
+const DefaultBackend = "epoll"
+
+// hostErr is nil: Linux's kernel is supported (New reports unknown names).
+var hostErr error
+
 // Host returns the Kernel of the running Linux system.
 //
 // Read, Write and Writev on descriptors that Host itself created (all of

@@ -52,9 +52,6 @@ var (
 	registry   = map[string]Factory{}
 )
 
-// DefaultBackend is the backend New uses for the empty name.
-const DefaultBackend = "epoll"
-
 // Register makes a backend available to New under name. Backends of this
 // package register themselves; Register lets other packages add their own.
 func Register(name string, f Factory) {
@@ -79,8 +76,9 @@ func Backends() []string {
 	return names
 }
 
-// New creates a Poller with the named backend ("epoll", "poll", "select";
-// "" means DefaultBackend).
+// New creates a Poller with the named backend ("epoll", "poll", "select" on
+// Linux; "" means DefaultBackend). Where the host kernel is not supported
+// (see README's platform table) the error also wraps ErrHostUnsupported.
 func New(backend string) (Poller, error) {
 	if backend == "" {
 		backend = DefaultBackend
@@ -89,6 +87,9 @@ func New(backend string) (Poller, error) {
 	f := registry[backend]
 	registryMu.RUnlock()
 	if f == nil {
+		if hostErr != nil {
+			return nil, fmt.Errorf("%w %q: %w", ErrUnknownBackend, backend, hostErr)
+		}
 		return nil, fmt.Errorf("%w %q (have %v)", ErrUnknownBackend, backend, Backends())
 	}
 	return f()
