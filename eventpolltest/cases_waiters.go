@@ -6,10 +6,10 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	ep "github.com/eventpoll/eventpoll"
-	"golang.org/x/sys/unix"
 )
 
 // waiterCases wait on one Poller from many goroutines at once, the way the
@@ -80,7 +80,7 @@ func oneChangeOneWaiter(f *fixture, mode ep.Events) {
 				got := 0
 				for {
 					k, err := f.k.Read(r, buf)
-					if errors.Is(err, unix.EAGAIN) {
+					if errors.Is(err, syscall.EAGAIN) {
 						break
 					}
 					if err != nil || k == 0 {
@@ -305,7 +305,7 @@ func manyWaitersManyFds(f *fixture) {
 					}
 					for {
 						k, err := f.k.Read(rs[i], buf)
-						if errors.Is(err, unix.EAGAIN) {
+						if errors.Is(err, syscall.EAGAIN) {
 							break
 						}
 						if err != nil || k == 0 {
