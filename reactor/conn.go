@@ -41,6 +41,8 @@ type Conn struct {
 	eof            bool // the peer's FIN was read
 	paused         bool // reading stopped by backpressure
 	held           bool // reading stopped while off-loop work is pending (work.go)
+	ownWrites      bool // output backpressure blocks the writer, not reading (netconn.go)
+	drainWait      bool // OnWritable due when the output drains to the low-water mark
 	wantWrite      bool // waiting for writable (output hit EAGAIN)
 	dirty          bool // in the loop's dirty list
 	again          bool // in the loop's again list

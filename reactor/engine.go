@@ -236,7 +236,7 @@ func (l *Loop) afterData(c *Conn) bool {
 			return false
 		}
 	}
-	if c.out.n > l.cfg.high && !c.paused {
+	if c.out.n > l.cfg.high && !c.paused && !c.ownWrites {
 		c.paused = true
 		l.updateInterest(c)
 		return false
@@ -347,6 +347,11 @@ func (l *Loop) flush(c *Conn) error {
 			c.notifyWritable = true
 			c.markDirty()
 		}
+	}
+	if c.drainWait && c.out.n <= l.cfg.low {
+		c.drainWait = false // a NetConn's writer waits for this (netconn.go)
+		c.notifyWritable = true
+		c.markDirty()
 	}
 	return nil
 }
