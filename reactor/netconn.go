@@ -148,7 +148,7 @@ func (nl *NetListener) Addr() net.Addr { return nl.addr }
 
 // OnOpen queues the new connection for Accept.
 func (nl *NetListener) OnOpen(c *Conn) {
-	nc := newNetConn(c)
+	nc := NewNetConn(c)
 	nl.mu.Lock()
 	if nl.closed {
 		nl.mu.Unlock()
@@ -179,7 +179,17 @@ func (nl *NetListener) OnClose(c *Conn, err error) {
 
 func netConnOf(c *Conn) *NetConn { return c.Context().(*NetConn) }
 
-func newNetConn(c *Conn) *NetConn {
+// NetConnOf returns the NetConn made of c by NewNetConn, or nil.
+func NetConnOf(c *Conn) *NetConn {
+	nc, _ := c.Context().(*NetConn)
+	return nc
+}
+
+// NewNetConn turns c into a NetConn, for a Handler that hands some of its
+// connections to net.Conn code: call it in OnOpen, and pass OnData,
+// OnReadHangup, OnWritable and OnClose on to the NetConn's methods of the
+// same names (NetConnOf(c) finds it; it is kept in c.Context).
+func NewNetConn(c *Conn) *NetConn {
 	nc := &NetConn{c: c, l: c.l, laddr: c.LocalAddr(), raddr: c.RemoteAddr(),
 		rwait: make(chan struct{}), wwait: make(chan struct{})}
 	c.ownWrites = true
@@ -207,7 +217,7 @@ type netDialer struct {
 	open chan *NetConn
 }
 
-func (d *netDialer) OnOpen(c *Conn) { d.open <- newNetConn(c) }
+func (d *netDialer) OnOpen(c *Conn) { d.open <- NewNetConn(c) }
 
 // The loop side.
 

@@ -9,6 +9,10 @@
 // their responses in request order. A request is handled once it has
 // arrived whole, body included (bounded by Config.MaxBodyBytes). Request
 // fields are sub-slices of the input (no copy) and the plaintext path
-// allocates nothing in steady state. NewHandler wraps it for the reactor;
-// FromHTTPHandler runs an ordinary net/http Handler on it.
+// allocates nothing in steady state. NewHandler wraps it for the reactor.
+//
+// FromHTTPHandler serves an ordinary net/http Handler: by default off the
+// loop, with net/http.Server running over reactor.NetConn (streamed bodies,
+// Flush, Hijack, request contexts, timeouts with safe defaults), or, with
+// StdHandler.InLoop, on the loop inside this engine.
 package http1

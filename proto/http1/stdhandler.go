@@ -9,23 +9,19 @@ import (
 	"net/url"
 )
 
-// FromHTTPHandler runs an ordinary net/http Handler on the engine. Each
-// request is converted to an *http.Request (allocating, unlike the native
-// API) and the response is converted back. Limits of the adapter:
+// stdAdapter runs a net/http Handler on the loop, inside the HTTP/1.1
+// engine (StdHandler's in-loop mode). Limits of that mode:
 //   - the request body is fully read (and bounded by Config.MaxBodyBytes)
 //     before the handler runs, and copied, so the handler may keep it;
 //   - the handler runs on the connection's event loop: it must not block
 //     (a slow handler stalls every connection of that loop);
 //   - the response is buffered until the handler returns, unless it calls
 //     Flush (http.Flusher), which sends the response chunked; nothing is
-//     sent before the handler returns either way, so streaming and
-//     long polling do not work;
+//     sent before the handler returns either way;
 //   - no http.Hijacker, no trailers, no HTTP/2, no request context
-//     cancellation (the context is never cancelled on disconnect);
+//     cancellation, no read or write timeouts;
 //   - a response Content-Length set by the handler is replaced by the
 //     length of what it wrote (except for HEAD).
-func FromHTTPHandler(h http.Handler) Handler { return stdAdapter{h} }
-
 type stdAdapter struct{ h http.Handler }
 
 // ServeHTTP1 converts the request, runs the net/http handler and converts
