@@ -11,12 +11,11 @@ import (
 	"github.com/eventpoll/eventpoll/reactor"
 )
 
-// Defaults of StdHandler's timeouts (net/http.Server has none; a server
-// that faces the Internet needs them, or slow peers hold it open for ever).
-const (
-	DefaultReadHeaderTimeout = 10 * time.Second
-	DefaultIdleTimeout       = 120 * time.Second
-)
+// DefaultReadHeaderTimeout is StdHandler's header timeout when its field is
+// 0 (net/http.Server has none; a server that faces the Internet needs one,
+// or slow peers hold it open for ever). The idle timeout defaults to
+// DefaultIdleTimeout.
+const DefaultReadHeaderTimeout = 10 * time.Second
 
 // StdHandler serves an ordinary net/http Handler on a reactor.Server. Make
 // one with FromHTTPHandler and set its fields before serving.
