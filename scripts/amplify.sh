@@ -8,12 +8,13 @@
 # (VmHWM, the most it held at any time) are taken. Bounded: each run lasts about HOLD + 6 s.
 #
 #   scripts/amplify.sh                  # N = 300 2000, CONNS = 1 and 20
-#   N="300 2000 100000" CONNS="1" scripts/amplify.sh
+#   N="300 2000 100000" CONNS="1" SERVERS=eventpoll scripts/amplify.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NS=${N:-"300 2000"}
 CONNSS=${CONNS:-"1 20"}
 HOLD=${HOLD:-3}
+SERVERS=${SERVERS:-"eventpoll redis"}
 PORT=${PORT:-7391}
 bin=$(mktemp -d)/eventpoll
 go build -o "$bin" ./cmd/eventpoll
@@ -98,7 +99,8 @@ run_redis() {
 # measurement so that one N does not carry another's peak.
 for conns in $CONNSS; do
 	for n in $NS; do
-		CONNSS=$conns NS=$n run_eventpoll
-		CONNSS=$conns NS=$n run_redis
+		for srv in $SERVERS; do
+			CONNSS=$conns NS=$n "run_$srv"
+		done
 	done
 done
