@@ -19,6 +19,7 @@ func TestConformance(t *testing.T) {
 	before := openFDs(t)
 	for _, b := range backends {
 		t.Run(b, func(t *testing.T) {
+			skipUnavailable(t, b)
 			eventpolltest.Run(t, eventpoll.Host(), b)
 		})
 	}

@@ -44,6 +44,15 @@
 // edge-triggered discipline behaves the same on all three. select refuses
 // fds >= FDSetSize with ErrFDTooLarge; Exclusive exists on epoll only.
 //
+// New("io_uring") (Linux 5.11 and later) watches fds with IORING_OP_POLL_ADD
+// requests on a ring: level-triggered and one-shot registrations are
+// single-shot polls renewed after each delivery, edge-triggered ones are
+// multishot polls that post a completion per wake-up, and registration
+// changes are submitted with the next Wait. Registrations are keyed by fd
+// number, as on poll and select. Where the system forbids io_uring (seccomp,
+// kernel.io_uring_disabled) New fails with an error wrapping ErrUnavailable
+// and the errno.
+//
 // # The seam
 //
 // Kernel is the one interface through which the layers above (package

@@ -21,6 +21,10 @@ var (
 	ErrReservedData = fmt.Errorf("eventpoll: data value %#x is reserved: %w", ReservedData, syscall.EINVAL)
 	// ErrUnknownBackend is returned by New for a backend name it does not know.
 	ErrUnknownBackend = errors.New("eventpoll: unknown backend")
+	// ErrUnavailable is wrapped by New's error for a registered backend the
+	// running system cannot provide (io_uring under seccomp or with
+	// kernel.io_uring_disabled set), together with the cause, an errno.
+	ErrUnavailable = errors.New("eventpoll: backend unavailable on this system")
 )
 
 // FDSetSize is the largest fd number plus one that select can watch.

@@ -155,5 +155,6 @@ func (s *Server) config() config {
 		n = 4 * runtime.GOMAXPROCS(0)
 	}
 	c.tlsSem = make(chan struct{}, n)
+	c.backend = fallbackBackend(c.k, c.backend, c.log)
 	return c
 }
