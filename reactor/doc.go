@@ -80,7 +80,8 @@
 // the loop feeds (bounded by TLSHandshakeConcurrency while computing, and
 // by TLSHandshakeTimeout, default 10 s), then decrypt on the loop one
 // complete record at a time, so a loop never blocks. OnOpen follows the
-// handshake; Conn.TLSConnectionState reports ALPN, SNI, resumption and peer
+// handshake (a connection whose handshake fails gets only OnClose, with the
+// error); Conn.TLSConnectionState reports ALPN, SNI, resumption and peer
 // certificates, which all come from the tls.Config. Close sends
 // close_notify; a bad record or an alert closes that connection only, with
 // the error in OnClose. A partial record waits in a pooled buffer, so an

@@ -47,6 +47,13 @@ import (
 //     OnClose gets the error; a FIN inside a record or during the handshake
 //     is io.ErrUnexpectedEOF.
 //
+// This is the transport between the socket and the Conn's buffers that
+// DESIGN.md asks for, in its smallest form: a nil-able Conn.tls and hooks
+// where the engine reads (readConn), meets EOF (readEOF), writes
+// (Conn.Write, AsyncWrite), closes (Conn.Close, closeConn) and times out
+// (connTimer). An interface waits for the second transport (a completion
+// ring), which will show what it must hold.
+//
 // crypto/tls records a read error for ever unless it is a net.Error whose
 // Temporary method reports true (conn.go, readRecordOrCCS): the transport's
 // "no complete record" answer is such an error, so the tls.Conn stays usable.
