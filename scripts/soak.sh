@@ -14,7 +14,7 @@
 #
 # Environment: DURATION (10m), INTERVAL (10s), WORKERS (32 per protocol),
 # RATE (200 new connections/s per protocol), PROTOS ("echo resp http"),
-# LOOPS (server loops, 0: GOMAXPROCS), BACKEND (epoll), TRIGGER (edge),
+# LOOPS (server loops; unset: GOMAXPROCS), BACKEND (epoll), TRIGGER (edge),
 # OUT (directory to keep the logs in; default: a temporary one, removed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +24,7 @@ INTERVAL=${INTERVAL:-10s}
 WORKERS=${WORKERS:-32}
 RATE=${RATE:-200}
 PROTOS=${PROTOS:-"echo resp http"}
-LOOPS=${LOOPS:-0}
+LOOPS=${LOOPS:-}
 BACKEND=${BACKEND:-epoll}
 TRIGGER=${TRIGGER:-edge}
 
@@ -46,8 +46,9 @@ go build -o "$tmp/soak" ./scripts/soak
 
 declare -A pid addr debug client
 for p in $PROTOS; do
+  : >"$out/$p.server.log" # exists before the server's redirection is made
   "$tmp/eventpoll" serve --proto "$p" --addr 127.0.0.1:0 --debug-addr 127.0.0.1:0 \
-    --loops "$LOOPS" --backend "$BACKEND" --trigger "$TRIGGER" 2>"$out/$p.server.log" &
+    ${LOOPS:+--loops "$LOOPS"} --backend "$BACKEND" --trigger "$TRIGGER" 2>"$out/$p.server.log" &
   pid[$p]=$!
   servers+=("${pid[$p]}")
   for _ in $(seq 100); do

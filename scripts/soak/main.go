@@ -117,8 +117,13 @@ func run(c config) error {
 	fmt.Printf("soak %s: %s for %v, %d workers, at most %d connections/s\n", c.proto, c.addr, c.duration, c.workers, c.rate)
 	fmt.Println(base.line(0, nil))
 
-	ctx, cancel := context.WithTimeout(context.Background(), c.duration)
+	end := time.Now().Add(c.duration)
+	ctx, cancel := context.WithDeadline(context.Background(), end)
 	defer cancel()
+	// over reports whether the run has ended. A dial or read that fails
+	// because the run's deadline passed can return before ctx.Err() is set:
+	// such failures are the end of the run, not the server's.
+	over := func() bool { return ctx.Err() != nil || !time.Now().Before(end) }
 	var n counters
 	tokens := make(chan struct{}, c.rate)
 	go func() {
@@ -146,6 +151,9 @@ func run(c config) error {
 					return
 				case <-tokens:
 				}
+				if over() {
+					return
+				}
 				kind := pickKind(rng)
 				n.sessions.Add(1)
 				n.byKind[kind].Add(1)
@@ -153,7 +161,7 @@ func run(c config) error {
 					if errors.Is(err, errMismatch) {
 						n.mismatch.Add(1)
 					}
-					if ctx.Err() == nil {
+					if !over() {
 						n.fail(kind, err)
 					}
 				}
