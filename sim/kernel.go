@@ -159,9 +159,12 @@ func (k *Kernel) put(f *file) {
 
 // Close closes fd. The open file goes when its last descriptor does.
 func (k *Kernel) Close(fd int) error {
+	// knote_fdclose runs before any kevent can register on the number again.
+	k.kqs.closing.Lock()
 	k.mu.Lock()
 	if fd < 0 || fd >= len(k.fds) || k.fds[fd] == nil {
 		k.mu.Unlock()
+		k.kqs.closing.Unlock()
 		if k.trace.on {
 			k.tracef("close %d: EBADF", fd)
 		}
@@ -178,19 +181,13 @@ func (k *Kernel) Close(fd int) error {
 		k.tracef("close %d", fd)
 	}
 	k.kqs.fdclose(fd)
+	k.kqs.closing.Unlock()
 	k.put(f)
 	if k.fault(k.cfg.Faults.Interrupt, fd) {
 		k.tracefFault("close", fd, "EINTR")
 		return syscall.EINTR
 	}
 	return nil
-}
-
-// names reports whether fd is open on f.
-func (k *Kernel) names(fd int, f *file) bool {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	return fd >= 0 && fd < len(k.fds) && k.fds[fd] == f
 }
 
 // Dup duplicates fd onto the lowest free descriptor; both share one file.

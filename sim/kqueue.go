@@ -207,6 +207,11 @@ func (kq *kqueue) register(ch kevent.Event) error {
 		if ch.Ident > 1<<31-1 {
 			return syscall.EBADF
 		}
+		// No Close of the fd between the lookup and the attach (FreeBSD
+		// holds the filedesc lock): its knote_fdclose would miss the knote,
+		// or drop one made for the next file under that number.
+		kq.k.kqs.closing.RLock()
+		defer kq.k.kqs.closing.RUnlock()
 		var err error
 		f, err = kq.k.get(int(ch.Ident))
 		if err != nil {
@@ -236,11 +241,6 @@ func (kq *kqueue) register(ch kevent.Event) error {
 			}
 		}
 		kq.knotes[key] = kn
-		if isFD && !kq.k.names(int(ch.Ident), f) {
-			// Closed meanwhile: knote_fdclose did not see this knote.
-			kq.drop(kn)
-			return syscall.EBADF
-		}
 	} else if ch.Flags&kevent.Delete != 0 {
 		kq.drop(kn)
 		return nil
@@ -444,7 +444,11 @@ func (kq *kqueue) collect(events []kevent.Event) int {
 			kn.active = false
 			kn.triggered = false
 		default:
-			kq.enqueueLocked(kn) // level-triggered: back to the tail
+			// Level-triggered: back to the tail, unless a wake-up while
+			// the filter ran (lock not held) has queued it already.
+			if !kn.queued {
+				kq.enqueueLocked(kn)
+			}
 		}
 	}
 	return n
@@ -475,10 +479,14 @@ func (kq *kqueue) release() {
 	}
 }
 
-// kqRegistry is the kernel's list of kqueues, for knote_fdclose.
+// kqRegistry is the kernel's list of kqueues, for knote_fdclose. Close
+// holds closing for writing from freeing the fd's slot to dropping its
+// knotes; a change on an fd holds it for reading from looking the fd up to
+// attaching the knote.
 type kqRegistry struct {
-	mu  sync.Mutex
-	all map[*kqueue]struct{}
+	closing sync.RWMutex
+	mu      sync.Mutex
+	all     map[*kqueue]struct{}
 }
 
 func (r *kqRegistry) add(kq *kqueue) {
