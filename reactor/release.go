@@ -1,6 +1,7 @@
 package reactor
 
 import (
+	"math"
 	"runtime"
 	"runtime/debug"
 	"sync/atomic"
@@ -14,7 +15,7 @@ import (
 // allocates nothing, so none runs (the runtime forces one every two
 // minutes): after a burst, the process would keep its peak RSS. So the
 // reactor watches the bytes of large buffers it has lent: once they have
-// reached releaseBurst and then stayed under an eighth of that peak for
+// reached releaseBurst and then fallen back (see releaseCheck) for
 // releaseQuiet, it empties the pools and returns the memory to the system
 // (two collections, debug.FreeOSMemory). That happens at most once per
 // burst and never under sustained load, where the lent bytes stay high.
@@ -42,23 +43,29 @@ func lendLarge(n int) {
 	for p := largePeak.Load(); h > p && !largePeak.CompareAndSwap(p, h); p = largePeak.Load() {
 	}
 	if h >= releaseBurst && releaseArmed.CompareAndSwap(false, true) {
-		time.AfterFunc(releaseTick, func() { releaseCheck(0) })
+		time.AfterFunc(releaseTick, func() { releaseCheck(0, math.MaxInt64) })
 	}
 }
 
-// releaseCheck runs every releaseTick after a burst: once the lent bytes
-// have stayed low for releaseQuiet, it returns the memory.
-func releaseCheck(quiet time.Duration) {
-	if largeHeld.Load() > largePeak.Load()/8 {
+// releaseCheck runs every releaseTick after a burst. floor is the least
+// lent at a check so far (buffers some connection keeps lending, which the
+// burst did not add). Once the lent bytes have fallen by at least half a
+// burst from the peak, to within an eighth of the way from the floor to
+// the peak, and stayed there for releaseQuiet, it returns the memory. Under
+// steady load they do not fall, so no release happens.
+func releaseCheck(quiet time.Duration, floor int64) {
+	held, peak := largeHeld.Load(), largePeak.Load()
+	floor = min(floor, held)
+	if peak-held < releaseBurst/2 || held > floor+(peak-floor)/8 {
 		quiet = 0
 	} else {
 		quiet += releaseTick
 	}
 	if quiet < releaseQuiet {
-		time.AfterFunc(releaseTick, func() { releaseCheck(quiet) })
+		time.AfterFunc(releaseTick, func() { releaseCheck(quiet, floor) })
 		return
 	}
-	largePeak.Store(max(largeHeld.Load(), 0))
+	largePeak.Store(max(held, 0))
 	releaseArmed.Store(false)
 	runtime.GC()         // pooled buffers move to the pools' victim caches
 	debug.FreeOSMemory() // which this collection frees; then the heap is returned

@@ -23,6 +23,7 @@ func TestMemoryAfterBurst(t *testing.T) {
 	runtime.ReadMemStats(&ms)
 	baseInuse := ms.HeapInuse
 	before := releases.Load()
+	t.Logf("lent at start: %d KiB, peak %d KiB, armed %v", largeHeld.Load()>>10, largePeak.Load()>>10, releaseArmed.Load())
 
 	var cs []net.Conn
 	for i := 0; i < conns; i++ {
