@@ -1,3 +1,5 @@
+//lint:file-ignore SA1019 x/net/http2's h2c is the existing code the issue names; net/http's own unencrypted HTTP/2 is tested as well
+
 package reactor
 
 import (
@@ -99,5 +101,31 @@ func TestNetListenerH2C(t *testing.T) {
 		if got, want := getBody(t, c, fmt.Sprintf("http://%s/hello?n=%d", ln.Addr(), i)), fmt.Sprintf("hello HTTP/2.0 %d", i); got != want {
 			t.Fatalf("got %q want %q", got, want)
 		}
+	}
+}
+
+// TestNetListenerUnencryptedHTTP2: net/http's own unencrypted HTTP/2
+// (Server.Protocols) over a NetListener, with a client dialing by DialNet.
+func TestNetListenerUnencryptedHTTP2(t *testing.T) {
+	s := &Server{Loops: 1}
+	defer s.Close()
+	ln, err := s.ListenNet("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p http.Protocols
+	p.SetUnencryptedHTTP2(true)
+	hs := &http.Server{Handler: netMux(), Protocols: &p}
+	go hs.Serve(ln)
+	defer hs.Close()
+	cli := &Server{Loops: 1}
+	defer cli.Close()
+	tr := &http.Transport{Protocols: &p, DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		return cli.DialNet(ctx, network, addr)
+	}}
+	defer tr.CloseIdleConnections()
+	c := &http.Client{Timeout: 10 * time.Second, Transport: tr}
+	if got := getBody(t, c, "http://"+ln.Addr().String()+"/hello?n=2"); got != "hello HTTP/2.0 2" {
+		t.Fatalf("got %q", got)
 	}
 }

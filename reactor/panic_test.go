@@ -22,7 +22,6 @@ type panicHandler struct {
 	mu       sync.Mutex
 	openNext bool
 	closeErr chan error
-	closeNow bool
 }
 
 var errBoom = errors.New("boom")

@@ -53,12 +53,11 @@ type StdHandler struct {
 	// never block.
 	InLoop bool
 
-	h       http.Handler
-	once    sync.Once
-	srv     *http.Server
-	ln      *connQueue
-	inLoop  *ServerHandler
-	started chan struct{}
+	h      http.Handler
+	once   sync.Once
+	srv    *http.Server
+	ln     *connQueue
+	inLoop *ServerHandler
 }
 
 // FromHTTPHandler returns a StdHandler that serves h: by default off the
