@@ -35,7 +35,10 @@ type connWork struct {
 // OnData is not called and bytes wait in the socket, so a peer cannot
 // queue unbounded work; reading resumes (and OnData sees the bytes already
 // buffered) when the last work's result has run. Call Go on the loop. It
-// fails with ErrConnClosed on a closed or closing connection.
+// fails with ErrConnClosed on a closed or closing connection. Close does
+// not wait for pending works: their results run, but cannot write; to
+// answer and then close, call Close from the last result. Works that
+// ignore their context may outlive Server.Close.
 func (c *Conn) Go(w Work) error {
 	if c.state >= stateClosing || c.fatal != nil || c.abort {
 		return ErrConnClosed
