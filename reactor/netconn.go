@@ -281,6 +281,7 @@ func (nc *NetConn) OnWritable(c *Conn) {
 // OnClose records why the connection ended and wakes every waiter.
 func (nc *NetConn) OnClose(c *Conn, err error) {
 	nc.mu.Lock()
+	orderly := err == nil && !nc.closed
 	if err == nil {
 		err = ErrConnClosed
 		if !nc.closed {
@@ -288,6 +289,12 @@ func (nc *NetConn) OnClose(c *Conn, err error) {
 		}
 	}
 	nc.err = err
+	// Give the pooled buffers back: unsent output has nowhere to go, and
+	// unread input is kept only for a reader after an orderly close.
+	nc.dropOut()
+	if !orderly {
+		nc.dropIn()
+	}
 	nc.wakeReaders()
 	nc.wakeWriters()
 	nc.mu.Unlock()
@@ -372,6 +379,21 @@ func (nc *NetConn) releaseOnLoop() {
 		if nc.l.edge || c.tls != nil {
 			nc.l.requeue(c)
 		}
+	}
+}
+
+// dropIn and dropOut give a buffer back to the pool; mu is held.
+func (nc *NetConn) dropIn() {
+	if nc.inp != nil {
+		putBuf(nc.inp)
+		nc.inp, nc.r, nc.w = nil, 0, 0
+	}
+}
+
+func (nc *NetConn) dropOut() {
+	if nc.outp != nil && !nc.posted {
+		putBuf(nc.outp)
+		nc.outp = nil
 	}
 }
 
@@ -521,6 +543,7 @@ func (nc *NetConn) Close() error {
 		return nc.opError("close", net.ErrClosed)
 	}
 	nc.closed = true
+	nc.dropIn()
 	nc.wakeReaders()
 	nc.wakeWriters()
 	if nc.err == nil {
