@@ -204,7 +204,7 @@ func (p *kqueuePoller) Add(fd int, events Events, data uint64) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if old := p.regs[fd]; old != nil {
-		if old.fd.ID == d.ID {
+		if old.fd.ID == d.ID && p.aliveLocked(fd, old) {
 			return NewOpError("kqueue", "add", fd, syscall.EEXIST)
 		}
 		// The fd was closed (which dropped its knotes) and its number reused.
@@ -269,6 +269,25 @@ func (p *kqueuePoller) Delete(fd int) error {
 		return NewOpError("kqueue", "delete", fd, err)
 	}
 	return nil
+}
+
+// aliveLocked reports whether reg's knotes still exist: a change with no
+// action on one of them fails with ENOENT once closing the fd dropped them.
+// (The open file's identity alone may not tell: a system may give every
+// socket the same inode.)
+func (p *kqueuePoller) aliveLocked(fd int, reg *kqReg) bool {
+	filter := kevent.FilterRead
+	if !reg.read.on {
+		if !reg.write.on {
+			return false
+		}
+		filter = kevent.FilterWrite
+	}
+	p.chg[0] = kevent.Event{Ident: uint64(fd), Filter: filter}
+	if err := p.applyLocked(1); err != nil {
+		return true
+	}
+	return syscall.Errno(p.rcpt[0].Data) != syscall.ENOENT
 }
 
 // lookupLocked returns fd's live registration, forgetting one that the
