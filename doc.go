@@ -2,6 +2,11 @@
 // many file descriptors: Linux epoll's model, with poll and select behind
 // the same API.
 //
+// Backends by platform: epoll (default), poll and select on Linux; kqueue on
+// darwin and the BSDs; none on Windows and other systems, where New fails
+// with an error matching errors.ErrUnsupported and everything above the
+// Poller runs on the sim package's Kernel (README: Platforms).
+//
 // # The model
 //
 // select and poll take the whole interest list on every call: the kernel

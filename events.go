@@ -46,8 +46,6 @@ const (
 const (
 	conditionMask = Readable | Priority | Writable | Error | Hangup | ReadHangup
 	modeMask      = EdgeTriggered | OneShot | Exclusive
-	// alwaysReported are delivered whether asked for or not.
-	alwaysReported = Error | Hangup
 )
 
 // Event is one readiness report: the conditions that hold and the data given

@@ -10,21 +10,16 @@ import (
 	"time"
 )
 
-// DefaultBackend is the backend New uses for the empty name. This platform
-// has no host backend: New fails with ErrHostUnsupported.
-const DefaultBackend = ""
-
-// ErrHostUnsupported is returned by New and by every method of Host (but
-// Now) on a platform whose kernel eventpoll does not drive. It names the
+// ErrHostUnsupported is returned by every method of Host but NewPoller and
+// Now on a platform other than Linux, and by New where no backend runs on
+// the host (not on darwin and the BSDs, which have kqueue). It names the
 // platform and matches errors.ErrUnsupported. The sim package's Kernel runs
 // everywhere.
 var ErrHostUnsupported = fmt.Errorf("eventpoll: host kernel not supported on %s/%s: %w", runtime.GOOS, runtime.GOARCH, errors.ErrUnsupported)
 
-// hostErr is the error New returns for a backend nobody registered.
-var hostErr = ErrHostUnsupported
-
-// Host returns the Kernel of the running system. On this platform it is a
-// placeholder: every call but Now fails with ErrHostUnsupported.
+// Host returns the Kernel of the running system. Outside Linux it is a
+// placeholder: NewPoller is New, Now is time.Now, and every other call fails
+// with ErrHostUnsupported; run the portable layers on sim's Kernel there.
 func Host() Kernel { return hostKernel{} }
 
 // hostKernel is the unsupported platform's Kernel.

@@ -175,8 +175,6 @@ type scaleFDs struct {
 
 func (s *scaleFDs) all() []int { return append(slices.Clone(s.idle), s.active...) }
 
-func (s *scaleFDs) maxFD() int { return slices.Max(s.all()) }
-
 func measureScale(cfg scaleConfig) ([]scaleRow, error) {
 	var rows []scaleRow
 	have := eventpoll.Backends()

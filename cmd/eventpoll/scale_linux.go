@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/eventpoll/eventpoll"
@@ -47,6 +48,8 @@ func (s *scaleFDs) close() {
 		unix.Close(fd)
 	}
 }
+
+func (s *scaleFDs) maxFD() int { return slices.Max(s.all()) }
 
 func scaleRaw(backend string, fds *scaleFDs, cfg scaleConfig) (scaleRow, error) {
 	row := scaleRow{Backend: backend, Path: "raw", Fds: len(fds.idle), Ready: len(fds.active)}
