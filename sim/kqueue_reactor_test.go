@@ -3,7 +3,6 @@ package sim_test
 import (
 	"context"
 	"errors"
-	"os"
 	"sync"
 	"testing"
 
@@ -15,14 +14,7 @@ import (
 // backend over the simulated kqueue, in both trigger modes, against four
 // client drivers at once (short reads and writes, half-closes, resets): the
 // backend under a real event loop, and under -race its locking.
-//
-// Behind EVENTPOLL_LONG=1: its client driver (runClients, shared with
-// TestReactorFreeRunning) occasionally stalls ("no progress for 30 s"), on
-// the epoll variant too and before the kqueue backend existed.
 func TestReactorKqueue(t *testing.T) {
-	if os.Getenv("EVENTPOLL_LONG") == "" {
-		t.Skip("set EVENTPOLL_LONG=1: the shared client driver occasionally stalls (see the comment)")
-	}
 	for _, trig := range []reactor.Trigger{reactor.Edge, reactor.Level} {
 		t.Run(trig.String(), func(t *testing.T) {
 			k := sim.New(sim.Config{Seed: 11, ShortIO: 0.3, SendBuffer: 4096, RecvBuffer: 4096})
