@@ -3,7 +3,7 @@
 // the same API.
 //
 // Backends by platform: epoll (default), poll and select on Linux; kqueue on
-// darwin and the BSDs; none on Windows and other systems, where New fails
+// darwin, FreeBSD and DragonFly; none on Windows and other systems, where New fails
 // with an error matching errors.ErrUnsupported and everything above the
 // Poller runs on the sim package's Kernel (README: Platforms).
 //

@@ -12,7 +12,7 @@ import (
 
 // ErrHostUnsupported is returned by every method of Host but NewPoller and
 // Now on a platform other than Linux, and by New where no backend runs on
-// the host (not on darwin and the BSDs, which have kqueue). It names the
+// the host (not on darwin, FreeBSD and DragonFly, which have kqueue). It names the
 // platform and matches errors.ErrUnsupported. The sim package's Kernel runs
 // everywhere.
 var ErrHostUnsupported = fmt.Errorf("eventpoll: host kernel not supported on %s/%s: %w", runtime.GOOS, runtime.GOARCH, errors.ErrUnsupported)
