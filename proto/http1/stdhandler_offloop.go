@@ -156,6 +156,10 @@ func (sh *StdHandler) OnClose(c *reactor.Conn, err error) {
 // Shutdown stops the off-loop net/http server gracefully (see
 // http.Server.Shutdown); the reactor.Server is shut down separately.
 func (sh *StdHandler) Shutdown(ctx context.Context) error {
+	// start through the Once, so that this goroutine sees the server the
+	// first OnOpen made (or makes the one that refuses every later
+	// connection).
+	sh.start()
 	if sh.srv == nil {
 		return nil
 	}
