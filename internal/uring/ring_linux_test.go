@@ -23,6 +23,18 @@ func newRing(t *testing.T, entries uint32, opt Options) *Ring {
 	return r
 }
 
+// enter is Enter retried after a signal (EINTR: the Go runtime preempts
+// with signals). A call that fails with EINTR submitted nothing, so the
+// retry submits the same entries.
+func enter(r *Ring, toSubmit, minComplete uint32, timeout time.Duration, a *WaitArg) (int, error) {
+	for {
+		n, err := r.Enter(toSubmit, minComplete, timeout, a)
+		if !errors.Is(err, unix.EINTR) {
+			return n, err
+		}
+	}
+}
+
 func TestNopRoundTrip(t *testing.T) {
 	r := newRing(t, 8, Options{})
 	if r.SQEntries() != 8 || r.CQEntries() != 16 {
@@ -33,7 +45,7 @@ func TestNopRoundTrip(t *testing.T) {
 	if n := r.Flush(); n != 1 {
 		t.Fatalf("Flush = %d, want 1", n)
 	}
-	n, err := r.Enter(1, 1, -1, NewWaitArg())
+	n, err := enter(r, 1, 1, -1, NewWaitArg())
 	if err != nil || n != 1 {
 		t.Fatalf("Enter = %d, %v; want 1 submitted", n, err)
 	}
@@ -131,7 +143,7 @@ func TestEnterTimeout(t *testing.T) {
 	a := NewWaitArg()
 	for _, d := range []time.Duration{0, time.Millisecond, 20 * time.Millisecond} {
 		start := time.Now()
-		_, err := r.Enter(0, 1, d, a)
+		_, err := enter(r, 0, 1, d, a)
 		el := time.Since(start)
 		if !errors.Is(err, unix.ETIME) {
 			t.Fatalf("Enter(timeout %v) on an idle ring: %v, want ETIME", d, err)
@@ -157,7 +169,7 @@ func TestPollAdd(t *testing.T) {
 	var cqes [8]CQE
 	wait := func(what string) CQE {
 		t.Helper()
-		if _, err := r.Enter(r.Flush(), 1, 5*time.Second, a); err != nil {
+		if _, err := enter(r, r.Flush(), 1, 5*time.Second, a); err != nil {
 			t.Fatalf("%s: Enter: %v", what, err)
 		}
 		if n := r.Peek(cqes[:1]); n != 1 {
