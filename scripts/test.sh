@@ -15,9 +15,6 @@ go vet ./...
 echo "== staticcheck"
 go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
-echo "== cross-build (vet and test -c on every platform, staticcheck for darwin)"
-bash scripts/crossbuild.sh
-
 echo "== go test -race"
 go test -race -timeout 15m ./...
 
