@@ -22,6 +22,7 @@ type panicHandler struct {
 	mu       sync.Mutex
 	openNext bool
 	closeErr chan error
+	queued   chan int // 'w': the output still queued after OnData returned
 }
 
 var errBoom = errors.New("boom")
@@ -46,6 +47,12 @@ func (h *panicHandler) OnData(c *Conn) {
 		// client reads.
 		c.SetContext("w")
 		c.Write(bytes.Repeat([]byte("x"), 16<<20))
+		// Runs after this iteration has flushed what the socket takes.
+		c.Loop().Submit(func() {
+			if h.queued != nil {
+				h.queued <- c.OutboundBuffered()
+			}
+		})
 	case 'c':
 		c.SetContext("c")
 		c.Close()
@@ -115,7 +122,7 @@ func TestPanicRecovered(t *testing.T) {
 		t.Run(m.String(), func(t *testing.T) {
 			for _, tc := range cases {
 				t.Run(tc.name, func(t *testing.T) {
-					h := &panicHandler{closeErr: make(chan error, 4)}
+					h := &panicHandler{closeErr: make(chan error, 4), queued: make(chan int, 1)}
 					var logs logBuffer
 					s := &Server{Handler: h, Loops: 1, Backend: m.backend, Trigger: m.trigger,
 						WriteHighWater: 1 << 10, WriteLowWater: 512,
@@ -143,9 +150,18 @@ func TestPanicRecovered(t *testing.T) {
 					}
 					switch tc.send {
 					case "w":
-						// Let the server queue past the high-water mark,
-						// then read it all so that the output drains.
-						time.Sleep(50 * time.Millisecond)
+						// Read only once the server has queued past the
+						// high-water mark (a client that reads at once may
+						// take it all before the connection is paused), then
+						// read it all so that the output drains.
+						select {
+						case q := <-h.queued:
+							if q <= s.WriteHighWater {
+								t.Fatalf("only %d bytes queued after OnData, want more than the high-water mark %d", q, s.WriteHighWater)
+							}
+						case <-time.After(10 * time.Second):
+							t.Fatal("OnData did not run")
+						}
 						n, err := io.Copy(io.Discard, c)
 						t.Logf("client read %d bytes: %v", n, err)
 					case "h":
