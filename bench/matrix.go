@@ -104,7 +104,7 @@ func (h *harness) commonFlags(fs *flag.FlagSet) (jsonPath *string) {
 	fs.StringVar(&h.serverCPUs, "server-cpus", sc, "CPUs the servers are pinned to (taskset -c list)")
 	fs.StringVar(&h.clientCPUs, "client-cpus", cc, "CPUs the load client is pinned to")
 	fs.DurationVar(&h.duration, "duration", 3*time.Second, "time per run")
-	fs.StringVar(&h.engine, "client-engine", "eventpoll", "load client engine: eventpoll (event loops) or net (goroutines)")
+	fs.StringVar(&h.engine, "client-engine", "eventpoll", "load client engine: eventpoll (event loops), net (goroutines) or c (bin/cclient, the C epoll client: shares no code with the servers)")
 	fs.IntVar(&h.reps, "reps", 3, "runs per cell and impl (median and range are reported)")
 	fs.BoolVar(&h.syscalls, "syscalls", false, "count the server's system calls per message with perf stat (raw_syscalls:sys_enter)")
 	return fs.String("json", "", "also write every sample as a JSON line to this file")

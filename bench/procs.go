@@ -208,10 +208,16 @@ func (s *server) stop() {
 }
 
 // runClientProc runs this binary's client subcommand pinned to cpus.
+// Engine "c" runs the C client (bin/cclient, beside this binary) instead.
 func runClientProc(self, cpus, engine, addr string, conns, depth, size int, d time.Duration) (*clientResult, error) {
 	args := taskset(cpus, []string{self, "client", "--engine", engine, "--addr", addr,
 		"--conns", fmt.Sprint(conns), "--depth", fmt.Sprint(depth), "--size", fmt.Sprint(size),
 		"--duration", d.String()})
+	if engine == "c" {
+		args = taskset(cpus, []string{filepath.Join(filepath.Dir(self), "cclient"), "--addr", addr,
+			"--conns", fmt.Sprint(conns), "--depth", fmt.Sprint(depth), "--size", fmt.Sprint(size),
+			"--duration", fmt.Sprint(d.Seconds())})
+	}
 	cmd := exec.Command(args[0], args[1:]...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
