@@ -1,25 +1,16 @@
-//go:build !linux
+//go:build !darwin && !dragonfly && !freebsd && !linux && !netbsd && !openbsd
 
 package eventpoll
 
 import (
-	"errors"
-	"fmt"
 	"net"
-	"runtime"
 	"time"
 )
 
-// ErrHostUnsupported is returned by every method of Host but NewPoller and
-// Now on a platform other than Linux, and by New where no backend runs on
-// the host (not on darwin, FreeBSD and DragonFly, which have kqueue). It names the
-// platform and matches errors.ErrUnsupported. The sim package's Kernel runs
-// everywhere.
-var ErrHostUnsupported = fmt.Errorf("eventpoll: host kernel not supported on %s/%s: %w", runtime.GOOS, runtime.GOARCH, errors.ErrUnsupported)
-
-// Host returns the Kernel of the running system. Outside Linux it is a
-// placeholder: NewPoller is New, Now is time.Now, and every other call fails
-// with ErrHostUnsupported; run the portable layers on sim's Kernel there.
+// Host returns the Kernel of the running system. Outside Linux, darwin and
+// the BSDs it is a placeholder: NewPoller is New, Now is time.Now, and every
+// other call fails with ErrHostUnsupported; run the portable layers on sim's
+// Kernel there.
 func Host() Kernel { return hostKernel{} }
 
 // hostKernel is the unsupported platform's Kernel.

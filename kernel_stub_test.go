@@ -1,4 +1,4 @@
-//go:build !linux && !darwin && !dragonfly && !freebsd
+//go:build !darwin && !dragonfly && !freebsd && !linux && !netbsd && !openbsd
 
 package eventpoll_test
 
@@ -11,7 +11,7 @@ import (
 	"github.com/eventpoll/eventpoll"
 )
 
-// TestHostUnsupported: where the host kernel is not driven, New and Host
+// TestHostUnsupported: where Host is a placeholder, New and Host
 // fail with an error that matches errors.ErrUnsupported and names the platform.
 func TestHostUnsupported(t *testing.T) {
 	platform := runtime.GOOS + "/" + runtime.GOARCH
