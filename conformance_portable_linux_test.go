@@ -1,0 +1,29 @@
+package eventpoll_test
+
+import (
+	"testing"
+
+	"github.com/eventpoll/eventpoll"
+	"github.com/eventpoll/eventpoll/eventpolltest"
+)
+
+// TestConformancePortable runs the conformance suite against every
+// registered backend over PortableHost, the Kernel that Host is on darwin
+// and the BSDs, so that its code runs on a real kernel here:
+// TestConformancePortable/<backend>/<case>. No descriptor may be left open.
+func TestConformancePortable(t *testing.T) {
+	before := openFDs(t)
+	for _, b := range eventpoll.Backends() {
+		t.Run(b, func(t *testing.T) {
+			skipUnavailable(t, b)
+			eventpolltest.Run(t, eventpoll.PortableHost(), b)
+		})
+	}
+	if after := openFDs(t); before != nil && after != nil {
+		for fd, target := range after {
+			if _, ok := before[fd]; !ok {
+				t.Errorf("fd %s (%s) left open by the suite", fd, target)
+			}
+		}
+	}
+}
