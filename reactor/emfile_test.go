@@ -31,7 +31,7 @@ func TestEMFILE(t *testing.T) {
 		return
 	}
 	for _, m := range modes() {
-		t.Run(m.String(), func(t *testing.T) { emfileParent(t, m) })
+		t.Run(m.String(), func(t *testing.T) { emfileParent(t, m, "") })
 	}
 }
 
@@ -45,7 +45,8 @@ func emfileServer(t *testing.T) {
 	if os.Getenv("REACTOR_TRIGGER") == "level" {
 		trigger = Level
 	}
-	s := &Server{Handler: &echoHandler{}, Loops: 1, Backend: os.Getenv("REACTOR_BACKEND"), Trigger: trigger}
+	s := &Server{Handler: &echoHandler{}, Loops: 1, Backend: os.Getenv("REACTOR_BACKEND"), Trigger: trigger,
+		Kernel: testKernels[os.Getenv("REACTOR_KERNEL")]}
 	ln, err := s.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		fmt.Println("ERR", err)
@@ -69,9 +70,11 @@ func cpuTime(t *testing.T, pid int) time.Duration {
 	return time.Duration(utime+stime) * time.Second / 100 // USER_HZ is 100 on Linux
 }
 
-func emfileParent(t *testing.T, m mode) {
+// emfileParent runs the parent's side for mode m, with the server on the
+// Kernel named kernel in testKernels ("" is Host).
+func emfileParent(t *testing.T, m mode, kernel string) {
 	cmd := exec.Command(os.Args[0], "-test.run=^TestEMFILE$")
-	cmd.Env = append(os.Environ(), emfileChild+"=1", "REACTOR_BACKEND="+m.backend, "REACTOR_TRIGGER="+m.trigger.String())
+	cmd.Env = append(os.Environ(), emfileChild+"=1", "REACTOR_BACKEND="+m.backend, "REACTOR_TRIGGER="+m.trigger.String(), "REACTOR_KERNEL="+kernel)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -60,6 +60,11 @@ func modes() []mode {
 	return ms
 }
 
+// testKernels names the Kernels other than Host that tests run servers on
+// (in child processes too, which get the name in the environment); a name
+// not in it is nil, which is Host.
+var testKernels = map[string]eventpoll.Kernel{}
+
 // serve starts s on a loopback listener and returns its address and a
 // function that closes the server and reports Serve's result.
 func serve(t testing.TB, s *Server, network, address string) (net.Addr, func()) {

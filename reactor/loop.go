@@ -22,7 +22,8 @@ type Loop struct {
 	edge  bool
 	drain bool // read until EAGAIN: the backend emulates edge triggering
 	// rearmOnAgain: Modify after EAGAIN, for an emulated edge (poll,
-	// select) whose Kernel does not report EAGAIN to it (Host does).
+	// select) whose Kernel does not report EAGAIN to it (Host and
+	// PortableHost do).
 	rearmOnAgain bool
 
 	events   []eventpoll.Event
@@ -78,7 +79,7 @@ func newLoop(s *Server, id int) (*Loop, error) {
 		p:            p,
 		edge:         cfg.edge,
 		drain:        cfg.edge && (cfg.untilEAGAIN || !caps.KernelEdge),
-		rearmOnAgain: cfg.edge && caps.EmulatedEdge && cfg.k != eventpoll.Host(),
+		rearmOnAgain: cfg.edge && caps.EmulatedEdge && !reportsEAGAIN(cfg.k),
 		events:       make([]eventpoll.Event, 256),
 		buf:          make([]byte, cfg.readBuf),
 		reserve:      -1,
