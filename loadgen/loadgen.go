@@ -62,7 +62,8 @@ type Config struct {
 	// net package, two goroutines per connection). "" means eventpoll, or
 	// net when Rate is set.
 	Engine string
-	// Backend is the eventpoll engine's poller backend (default "epoll");
+	// Backend is the eventpoll engine's poller backend ("" is
+	// eventpoll.DefaultBackend: epoll on Linux, kqueue on darwin and FreeBSD);
 	// Workers its number of event loops (default GOMAXPROCS).
 	Backend string
 	Workers int

@@ -8,8 +8,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"time"
 
+	"github.com/eventpoll/eventpoll"
 	"github.com/eventpoll/eventpoll/loadgen"
 	"golang.org/x/term"
 )
@@ -40,7 +42,7 @@ func loadMain(ctx context.Context, args []string, stdout, stderr io.Writer, prog
 	fs.Float64Var(&cfg.Rate, "rate", 0, "open loop: total messages/s (0: closed loop, as fast as replies allow)")
 	fs.DurationVar(&cfg.Drain, "drain", 5*time.Second, "wait this long for in-flight replies after sending stops")
 	fs.StringVar(&cfg.Engine, "engine", "", "client engine: eventpoll (event loops on this library; the default) or net (goroutines; the default with --rate)")
-	fs.StringVar(&cfg.Backend, "backend", "epoll", "poller backend of the eventpoll engine")
+	fs.StringVar(&cfg.Backend, "backend", eventpoll.DefaultBackend, "poller backend of the eventpoll engine: "+strings.Join(eventpoll.Backends(), ", "))
 	fs.IntVar(&cfg.Workers, "workers", 0, "event loops of the eventpoll engine (0: GOMAXPROCS)")
 	jsonOut := fs.Bool("json", false, "print the result as one JSON object")
 	quiet := fs.Bool("quiet", false, "no progress line even on a terminal")

@@ -11,9 +11,11 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/eventpoll/eventpoll"
 	"github.com/eventpoll/eventpoll/proto/http1"
 	"github.com/eventpoll/eventpoll/proto/resp"
 	"github.com/eventpoll/eventpoll/reactor"
@@ -38,7 +40,7 @@ func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 	addr := fs.String("addr", "127.0.0.1:7000", "listen address (host:port; a path with --network unix)")
 	network := fs.String("network", "tcp", "tcp, tcp4, tcp6, unix, or udp, udp4, udp6 (echo only: each datagram is sent back)")
 	proto := fs.String("proto", "echo", "echo (write back what arrives), print (the seeds' server: print what clients send), resp (Redis-protocol key-value server) or http (HTTP/1.1: Hello, World! at / and /plaintext, JSON at /json)")
-	backend := fs.String("backend", "epoll", "poller backend: epoll, poll or select")
+	backend := fs.String("backend", eventpoll.DefaultBackend, "poller backend: "+strings.Join(eventpoll.Backends(), ", "))
 	trigger := fs.String("trigger", "edge", "edge or level")
 	loops := fs.Int("loops", 0, "event loops (0: GOMAXPROCS; print uses 1 unless set)")
 	accept := fs.String("accept", "balance", "balance (one acceptor, fewest connections first) or reuseport (a SO_REUSEPORT socket per loop)")
