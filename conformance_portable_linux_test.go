@@ -9,14 +9,23 @@ import (
 
 // TestConformancePortable runs the conformance suite against every
 // registered backend over PortableHost, the Kernel that Host is on darwin
-// and the BSDs, so that its code runs on a real kernel here:
-// TestConformancePortable/<backend>/<case>. No descriptor may be left open.
+// and the BSDs, so that its code runs on a real kernel here, with Linux's
+// own calls and with the other systems' variants:
+// TestConformancePortable/<variant>/<backend>/<case>. No descriptor may be
+// left open.
 func TestConformancePortable(t *testing.T) {
 	before := openFDs(t)
-	for _, b := range eventpoll.Backends() {
-		t.Run(b, func(t *testing.T) {
-			skipUnavailable(t, b)
-			eventpolltest.Run(t, eventpoll.PortableHost(), b)
+	for _, v := range portableVariants {
+		t.Run(v.name, func(t *testing.T) {
+			if v.use != nil {
+				v.use(t)
+			}
+			for _, b := range eventpoll.Backends() {
+				t.Run(b, func(t *testing.T) {
+					skipUnavailable(t, b)
+					eventpolltest.Run(t, eventpoll.PortableHost(), b)
+				})
+			}
 		})
 	}
 	if after := openFDs(t); before != nil && after != nil {

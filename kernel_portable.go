@@ -24,8 +24,20 @@ func PortableHost() Kernel { return portableKernel{} }
 
 // portableKernel implements Kernel with POSIX calls; the few that differ
 // between systems (socket flags, accept4, pipe2, SIGPIPE suppression,
-// writev) are in files named for them.
+// writev) are in files named for them, and each system's choice among them
+// is portableCalls in kernel_portable_GOOS.go.
 type portableKernel struct{}
+
+// calls holds the variants of the calls that differ between systems, each
+// returning non-blocking, close-on-exec descriptors. Tests on Linux swap in
+// the variants other systems use, so those run on a real kernel too.
+type calls struct {
+	socket     func(family, sotype int) (int, error)
+	socketpair func() (a, b int, err error)
+	pipe       func() (r, w int, err error)
+	accept     func(fd int) (int, error)
+	writev     func(fd int, bufs [][]byte) (int, error)
+}
 
 // portableNotSocket marks each descriptor known not to be a socket (a pipe
 // made by Pipe, or one whose sendmsg failed with ENOTSOCK), so that Write
@@ -95,10 +107,10 @@ func (portableKernel) Writev(fd int, bufs [][]byte) (int, error) {
 		var w int
 		var err error
 		if portableNotSocket.has(fd) {
-			w, err = writev(fd, list[:n])
+			w, err = portableCalls.writev(fd, list[:n])
 		} else if w, err = unix.SendmsgBuffers(fd, list[:n], nil, nil, msgNoSignal); err == unix.ENOTSOCK {
 			portableNotSocket.set(fd, true)
-			w, err = writev(fd, list[:n])
+			w, err = portableCalls.writev(fd, list[:n])
 		}
 		switch err {
 		case nil:
@@ -161,7 +173,7 @@ func (portableKernel) RegularFile() (int, error) {
 }
 
 func (portableKernel) Pipe() (r, w int, err error) {
-	r, w, err = pipeNonblock()
+	r, w, err = portableCalls.pipe()
 	if err != nil {
 		return -1, -1, err
 	}
@@ -171,19 +183,29 @@ func (portableKernel) Pipe() (r, w int, err error) {
 }
 
 func (portableKernel) Socketpair() (a, b int, err error) {
-	a, b, err = socketpairNonblock()
+	a, b, err = portableCalls.socketpair()
 	if err != nil {
 		return -1, -1, err
 	}
 	portableNotSocket.set(a, false)
 	portableNotSocket.set(b, false)
+	if err := noSIGPIPE(a); err != nil {
+		portableClose(a)
+		portableClose(b)
+		return -1, -1, err
+	}
+	if err := noSIGPIPE(b); err != nil {
+		portableClose(a)
+		portableClose(b)
+		return -1, -1, err
+	}
 	return a, b, nil
 }
 
 // portableSocket opens a non-blocking, close-on-exec socket that never
 // raises SIGPIPE.
 func portableSocket(family, sotype int) (int, error) {
-	fd, err := socketNonblock(family, sotype)
+	fd, err := portableCalls.socket(family, sotype)
 	if err != nil {
 		return -1, err
 	}
@@ -251,7 +273,7 @@ func (portableKernel) Listen(network, address string, opts ListenOptions) (int, 
 
 func (portableKernel) Accept(fd int) (int, error) {
 	for {
-		nfd, err := acceptNonblock(fd)
+		nfd, err := portableCalls.accept(fd)
 		if err == unix.EINTR {
 			continue
 		}

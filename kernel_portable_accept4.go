@@ -4,9 +4,12 @@ package eventpoll
 
 import "golang.org/x/sys/unix"
 
-// acceptNonblock takes one pending connection as a non-blocking,
+// accept4Flags takes one pending connection as a non-blocking,
 // close-on-exec socket with accept4.
-func acceptNonblock(fd int) (int, error) {
+func accept4Flags(fd int) (int, error) {
 	nfd, _, err := unix.Accept4(fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
-	return nfd, err
+	if err != nil {
+		return -1, err
+	}
+	return nfd, nil
 }

@@ -17,6 +17,18 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// eachVariant runs f once per entry of portableVariants, as a subtest.
+func eachVariant(t *testing.T, f func(t *testing.T)) {
+	for _, v := range portableVariants {
+		t.Run(v.name, func(t *testing.T) {
+			if v.use != nil {
+				v.use(t)
+			}
+			f(t)
+		})
+	}
+}
+
 // retry calls f until it stops failing with EAGAIN or EINPROGRESS, for at
 // most five seconds, and returns its last result.
 func retry[T any](t *testing.T, f func() (T, error)) T {
@@ -42,14 +54,14 @@ func checkFlags(t *testing.T, what string, fd int, nonblock bool) {
 		t.Fatalf("%s: F_GETFD: %v", what, err)
 	}
 	if fdf&unix.FD_CLOEXEC == 0 {
-		t.Errorf("%s: fd %d is not close-on-exec", what, fd)
+		t.Fatalf("%s: fd %d is not close-on-exec", what, fd)
 	}
 	fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
 	if err != nil {
 		t.Fatalf("%s: F_GETFL: %v", what, err)
 	}
 	if nonblock && fl&unix.O_NONBLOCK == 0 {
-		t.Errorf("%s: fd %d is blocking", what, fd)
+		t.Fatalf("%s: fd %d is blocking", what, fd)
 	}
 }
 
@@ -99,7 +111,9 @@ func readN(t *testing.T, k eventpoll.Kernel, fd, n int) []byte {
 	return got
 }
 
-func TestPortablePipe(t *testing.T) {
+func TestPortablePipe(t *testing.T) { eachVariant(t, testPortablePipe) }
+
+func testPortablePipe(t *testing.T) {
 	k := eventpoll.PortableHost()
 	r, w, err := k.Pipe()
 	if err != nil {
@@ -147,7 +161,9 @@ func TestPortablePipe(t *testing.T) {
 	}
 }
 
-func TestPortableSocketpair(t *testing.T) {
+func TestPortableSocketpair(t *testing.T) { eachVariant(t, testPortableSocketpair) }
+
+func testPortableSocketpair(t *testing.T) {
 	k := eventpoll.PortableHost()
 	a, b, err := k.Socketpair()
 	if err != nil {
@@ -195,7 +211,9 @@ func TestPortableSocketpair(t *testing.T) {
 // TestPortableNoSIGPIPE writes to peers that are gone (a closed socketpair
 // end, a TCP peer that sent a reset) and checks that the writes fail with
 // EPIPE or ECONNRESET and that no SIGPIPE was raised.
-func TestPortableNoSIGPIPE(t *testing.T) {
+func TestPortableNoSIGPIPE(t *testing.T) { eachVariant(t, testPortableNoSIGPIPE) }
+
+func testPortableNoSIGPIPE(t *testing.T) {
 	sig := make(chan os.Signal, 8)
 	signal.Notify(sig, syscall.SIGPIPE)
 	defer signal.Stop(sig)
@@ -253,7 +271,9 @@ func TestPortableNoSIGPIPE(t *testing.T) {
 	}
 }
 
-func TestPortableTCP(t *testing.T) {
+func TestPortableTCP(t *testing.T) { eachVariant(t, testPortableTCP) }
+
+func testPortableTCP(t *testing.T) {
 	k := eventpoll.PortableHost()
 	cli, srv, ln := tcpPair(t, k, "tcp4", "127.0.0.1:0")
 	for what, fd := range map[string]int{"listener": ln, "client": cli, "accepted": srv} {
@@ -321,7 +341,9 @@ func TestPortableTCP(t *testing.T) {
 	}
 }
 
-func TestPortableUnixAndUDP(t *testing.T) {
+func TestPortableUnixAndUDP(t *testing.T) { eachVariant(t, testPortableUnixAndUDP) }
+
+func testPortableUnixAndUDP(t *testing.T) {
 	k := eventpoll.PortableHost()
 	path := filepath.Join(t.TempDir(), "s")
 	cli, srv, _ := tcpPair(t, k, "unix", path)
@@ -366,7 +388,9 @@ func TestPortableUnixAndUDP(t *testing.T) {
 	}
 }
 
-func TestPortableListenOptions(t *testing.T) {
+func TestPortableListenOptions(t *testing.T) { eachVariant(t, testPortableListenOptions) }
+
+func testPortableListenOptions(t *testing.T) {
 	k := eventpoll.PortableHost()
 	a, err := k.Listen("tcp4", "127.0.0.1:0", eventpoll.ListenOptions{ReusePort: true, Backlog: 16})
 	if err != nil {
@@ -387,7 +411,9 @@ func TestPortableListenOptions(t *testing.T) {
 	}
 }
 
-func TestPortableFiles(t *testing.T) {
+func TestPortableFiles(t *testing.T) { eachVariant(t, testPortableFiles) }
+
+func testPortableFiles(t *testing.T) {
 	k := eventpoll.PortableHost()
 	fd, err := k.ReserveFD()
 	if err != nil {

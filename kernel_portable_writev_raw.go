@@ -1,4 +1,4 @@
-//go:build dragonfly || freebsd || netbsd
+//go:build dragonfly || freebsd || linux || netbsd
 
 package eventpoll
 
@@ -8,9 +8,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// writev writes bufs (at most portableGatherMax, none empty) in order with
-// one writev(2), issued by number: golang.org/x/sys/unix has no Writev here.
-func writev(fd int, bufs [][]byte) (int, error) {
+// writevRaw writes bufs (at most portableGatherMax, none empty) in order with
+// one writev(2), issued by number: golang.org/x/sys/unix has no Writev on
+// FreeBSD, NetBSD and DragonFly.
+func writevRaw(fd int, bufs [][]byte) (int, error) {
 	var iov [portableGatherMax]unix.Iovec
 	n := 0
 	for _, b := range bufs[:min(len(bufs), len(iov))] {
