@@ -23,10 +23,19 @@ func init() { testKernels["portable"] = eventpoll.PortableHost() }
 // Host is on darwin and the BSDs, in every mode: many connections echoing
 // random data checked byte for byte (TCP and unix sockets), half-close, a
 // peer's reset during a large write (no SIGPIPE), Dial, UDP, and recovery
-// from EMFILE in a child process whose descriptor limit is 64.
+// from EMFILE in a child process whose descriptor limit is 64. The default
+// run takes epoll (edge and level), poll (edge) and select (level); every
+// mode with EVENTPOLL_LONG=1.
 func TestPortableKernel(t *testing.T) {
 	k := eventpoll.PortableHost()
 	for _, m := range modes() {
+		switch m.String() {
+		case "epoll/edge", "epoll/level", "poll/edge", "select/level":
+		default:
+			if !longRun() {
+				continue
+			}
+		}
 		t.Run(m.String(), func(t *testing.T) {
 			t.Run("StreamEcho", func(t *testing.T) {
 				conns, size := 200, 64<<10 // within FD_SETSIZE for select
