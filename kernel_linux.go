@@ -4,7 +4,6 @@ import (
 	"net"
 	"os"
 	"syscall"
-	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -27,7 +26,7 @@ var hostErr error
 func Host() Kernel { return hostKernel{} }
 
 // hostKernel implements Kernel with golang.org/x/sys/unix.
-type hostKernel struct{}
+type hostKernel struct{ sockCalls }
 
 func (hostKernel) NewPoller(backend string) (Poller, error) { return New(backend) }
 
@@ -302,89 +301,8 @@ func (hostKernel) Connect(network, address string) (int, error) {
 	}
 }
 
-func (hostKernel) SocketError(fd int) error {
-	v, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR)
-	if err != nil {
-		return err
-	}
-	if v != 0 {
-		return syscall.Errno(v)
-	}
-	return nil
-}
-
-func (hostKernel) SetNoDelay(fd int, noDelay bool) error {
-	v := 0
-	if noDelay {
-		v = 1
-	}
-	return unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, v)
-}
-
-func (hostKernel) SetBuffers(fd int, recv, send int) error {
-	if recv > 0 {
-		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, recv); err != nil {
-			return err
-		}
-	}
-	if send > 0 {
-		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, send); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (hostKernel) LocalAddr(fd int) (net.Addr, error) {
-	sa, err := unix.Getsockname(fd)
-	if err != nil {
-		return nil, err
-	}
-	return sockaddrToAddr(fd, sa), nil
-}
-
-func (hostKernel) RemoteAddr(fd int) (net.Addr, error) {
-	sa, err := unix.Getpeername(fd)
-	if err != nil {
-		return nil, err
-	}
-	return sockaddrToAddr(fd, sa), nil
-}
-
-func (hostKernel) RecvFrom(fd int, p []byte) (int, net.Addr, error) {
-	for {
-		n, sa, err := unix.Recvfrom(fd, p, 0)
-		if err == unix.EINTR {
-			continue
-		}
-		if err == unix.EAGAIN {
-			noteWouldBlock(fd, Readable)
-		}
-		if err != nil {
-			return 0, nil, err
-		}
-		return n, sockaddrToAddr(fd, sa), nil
-	}
-}
+func (hostKernel) RecvFrom(fd int, p []byte) (int, net.Addr, error) { return recvFrom(fd, p) }
 
 func (hostKernel) SendTo(fd int, p []byte, addr net.Addr) (int, error) {
-	sa, err := addrToSockaddr(addr)
-	if err != nil {
-		return 0, err
-	}
-	for {
-		err = unix.Sendto(fd, p, unix.MSG_NOSIGNAL, sa)
-		if err == unix.EINTR {
-			continue
-		}
-		if err == unix.EAGAIN {
-			noteWouldBlock(fd, Writable)
-		}
-		if err != nil {
-			return 0, err
-		}
-		return len(p), nil
-	}
+	return sendTo(fd, p, addr, unix.MSG_NOSIGNAL)
 }
-
-func (hostKernel) Now() time.Time { return time.Now() }

@@ -5,8 +5,6 @@ package eventpoll
 import (
 	"net"
 	"os"
-	"syscall"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -26,7 +24,7 @@ func PortableHost() Kernel { return portableKernel{} }
 // between systems (socket flags, accept4, pipe2, SIGPIPE suppression,
 // writev) are in files named for them, and each system's choice among them
 // is portableCalls in kernel_portable_GOOS.go.
-type portableKernel struct{}
+type portableKernel struct{ sockCalls }
 
 // calls holds the variants of the calls that differ between systems, each
 // returning non-blocking, close-on-exec descriptors. Tests on Linux swap in
@@ -315,89 +313,8 @@ func (portableKernel) Connect(network, address string) (int, error) {
 	}
 }
 
-func (portableKernel) SocketError(fd int) error {
-	v, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR)
-	if err != nil {
-		return err
-	}
-	if v != 0 {
-		return syscall.Errno(v)
-	}
-	return nil
-}
-
-func (portableKernel) SetNoDelay(fd int, noDelay bool) error {
-	v := 0
-	if noDelay {
-		v = 1
-	}
-	return unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, v)
-}
-
-func (portableKernel) SetBuffers(fd int, recv, send int) error {
-	if recv > 0 {
-		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, recv); err != nil {
-			return err
-		}
-	}
-	if send > 0 {
-		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_SNDBUF, send); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (portableKernel) LocalAddr(fd int) (net.Addr, error) {
-	sa, err := unix.Getsockname(fd)
-	if err != nil {
-		return nil, err
-	}
-	return sockaddrToAddr(fd, sa), nil
-}
-
-func (portableKernel) RemoteAddr(fd int) (net.Addr, error) {
-	sa, err := unix.Getpeername(fd)
-	if err != nil {
-		return nil, err
-	}
-	return sockaddrToAddr(fd, sa), nil
-}
-
-func (portableKernel) RecvFrom(fd int, p []byte) (int, net.Addr, error) {
-	for {
-		n, sa, err := unix.Recvfrom(fd, p, 0)
-		if err == unix.EINTR {
-			continue
-		}
-		if err == unix.EAGAIN {
-			noteWouldBlock(fd, Readable)
-		}
-		if err != nil {
-			return 0, nil, err
-		}
-		return n, sockaddrToAddr(fd, sa), nil
-	}
-}
+func (portableKernel) RecvFrom(fd int, p []byte) (int, net.Addr, error) { return recvFrom(fd, p) }
 
 func (portableKernel) SendTo(fd int, p []byte, addr net.Addr) (int, error) {
-	sa, err := addrToSockaddr(addr)
-	if err != nil {
-		return 0, err
-	}
-	for {
-		err = unix.Sendto(fd, p, msgNoSignal, sa)
-		if err == unix.EINTR {
-			continue
-		}
-		if err == unix.EAGAIN {
-			noteWouldBlock(fd, Writable)
-		}
-		if err != nil {
-			return 0, err
-		}
-		return len(p), nil
-	}
+	return sendTo(fd, p, addr, msgNoSignal)
 }
-
-func (portableKernel) Now() time.Time { return time.Now() }
