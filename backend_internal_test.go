@@ -723,7 +723,7 @@ func TestEmuCloseWhileWaiting(t *testing.T) {
 				t.Fatalf("Wait: %v, want ErrClosed", err)
 			}
 			e.mu.Lock()
-			closed := e.efdClosed
+			closed := e.wakeClosed
 			e.mu.Unlock()
 			if !closed {
 				t.Fatal("eventfd left open")

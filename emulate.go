@@ -1,4 +1,4 @@
-//go:build linux
+//go:build darwin || dragonfly || freebsd || linux || netbsd || openbsd
 
 package eventpoll
 
@@ -12,8 +12,10 @@ import (
 
 // This file holds the types of the user-space interest set shared by the
 // poll and select backends (the "emulated" backends); its operations are in
-// emulate_interest.go, emulate_wait.go and emulate_rearm.go, the Linux
-// system calls in emulate_linux.go. The kernel keeps no state for them
+// emulate_interest.go, emulate_wait.go and emulate_rearm.go, the wake
+// descriptor in emulate_wake.go, and the calls that differ per system in
+// emulate_sys_linux.go (eventfd, ppoll) and emulate_sys_bsd.go (pipe,
+// poll, on darwin and the BSDs). The kernel keeps no state for them
 // between calls, so this package does: a dense slice of registrations, an
 // fd -> position index, and the backend's own call arguments (the pollfd
 // array or the three fd_sets), all updated incrementally by Add, Modify and
@@ -53,18 +55,19 @@ import (
 // is parked: left out of the wait until it is re-armed as above, so a wait
 // never spins.
 //
-// Wake: an eventfd sits in a fixed place of the call arguments (slot 0 of
-// the pollfd array, its bit in the read set). Wake sets a flag; only the
-// Wake that sets it writes the eventfd, and only when a Wait is blocked in
-// the system call (a Wait not yet blocked sees the flag and does not block).
-// A Wait that consumes the flag returns, possibly with n == 0; the eventfd
+// Wake: a wake descriptor (an eventfd on Linux, a pipe's read end elsewhere)
+// sits in a fixed place of the call arguments (slot 0 of the pollfd array,
+// its bit in the read set). Wake sets a flag; only the Wake that sets it
+// writes the wake descriptor, and only when a Wait is blocked in the system
+// call (a Wait not yet blocked sees the flag and does not block). A Wait
+// that consumes the flag returns, possibly with n == 0; the wake descriptor
 // is drained when the kernel reports it, and a Wait woken by it without the
 // flag (an interrupt, see below) goes back to waiting.
 //
 // Concurrency: one mutex guards the interest set; a Wait holds it only while
 // it copies changes into its private call arguments and while it harvests
 // results, never while blocked in the system call. Add, Modify and Delete
-// interrupt a blocked Wait through the wake eventfd (so their effect is
+// interrupt a blocked Wait through the wake descriptor (so their effect is
 // immediate), and results are matched back to registrations by fd and
 // registration serial under the mutex, so an fd deleted (or deleted and added
 // again) while a Wait was blocked is never reported for the old registration.
@@ -86,7 +89,11 @@ import (
 //     watches the current one: the Waits an interrupt was meant for are
 //     counted until they are back from the system call, and a Wait that
 //     returns while some of them are still asleep (another Wait drained the
-//     eventfd before their kernel wait looked at it) writes it again.
+//     wake descriptor before their kernel wait looked at it) writes it again.
+
+// alwaysReported are delivered whether asked for or not (the emulated
+// backends add them to every registration, as epoll and poll(2) do).
+const alwaysReported = Error | Hangup
 
 // emuItem is one registration of an emulated backend.
 type emuItem struct {
@@ -153,28 +160,30 @@ type emu struct {
 	wakeReq atomic.Bool // a Wake not yet consumed by a Wait
 	closedA atomic.Bool // mirrors closed for lock-free checks
 
-	mu        sync.Mutex
-	closed    bool
-	efd       int // eventfd: Wake and interrupts of blocked Waits
-	efdClosed bool
-	waiters   int    // Waits inside the system call
-	intrSent  bool   // the eventfd was written and not drained yet
-	intrGen   uint64 // interest changes that interrupt Waits (see interrupt)
-	nStale    int    // Waits in the system call that missed an interrupt's change
-	items     []emuItem
-	index     []int32 // fd -> position in items + 1; 0: not registered
-	gen       uint64  // last registration serial handed out
-	seq       uint64  // last item change serial handed out (emuItem.chg)
-	rot       int     // where the next harvest starts (rotation)
-	free      []emuWaiter
-	probe     []int32 // edge-triggered fds reported by the last harvest
-	probeBuf  []unix.PollFd
-	nFlagged  int       // items with masked or parked conditions
-	nParked   int       // items with parked conditions
-	nWrites   int       // eventfd writes so far (for tests)
-	unparked  time.Time // last time parked items were put back (recheck)
-	drainBuf  [8]byte
-	oneBuf    [8]byte
+	mu         sync.Mutex
+	closed     bool
+	wakeFD     int // Wake and interrupts of blocked Waits: the end waited on
+	wakeW      int // the end written: wakeFD for an eventfd, a pipe's other end
+	wakePipe   bool
+	wakeClosed bool
+	waiters    int    // Waits inside the system call
+	intrSent   bool   // the wake descriptor was written and not drained yet
+	intrGen    uint64 // interest changes that interrupt Waits (see interrupt)
+	nStale     int    // Waits in the system call that missed an interrupt's change
+	items      []emuItem
+	index      []int32 // fd -> position in items + 1; 0: not registered
+	gen        uint64  // last registration serial handed out
+	seq        uint64  // last item change serial handed out (emuItem.chg)
+	rot        int     // where the next harvest starts (rotation)
+	free       []emuWaiter
+	probe      []int32 // edge-triggered fds reported by the last harvest
+	probeBuf   []unix.PollFd
+	nFlagged   int       // items with masked or parked conditions
+	nParked    int       // items with parked conditions
+	nWrites    int       // wake writes so far (for tests)
+	unparked   time.Time // last time parked items were put back (recheck)
+	drainBuf   [8]byte
+	oneBuf     [8]byte
 }
 
 // emuAll lists the live emulating pollers, for noteWouldBlock.
@@ -188,14 +197,16 @@ var emuAll struct {
 var emuFlagged atomic.Int64
 
 func newEmu(name string, be emuBackend) (*emu, error) {
-	efd, err := openWakeFD()
+	r, w, pipe, err := openWake(emuPipeWake(name))
 	if err != nil {
 		return nil, NewOpError(name, "new", -1, err)
 	}
 	e := &emu{
 		name:     name,
 		be:       be,
-		efd:      efd,
+		wakeFD:   r,
+		wakeW:    w,
+		wakePipe: pipe,
 		probe:    make([]int32, 0, 64),
 		probeBuf: make([]unix.PollFd, 0, 64),
 	}
@@ -240,10 +251,9 @@ func (e *emu) Close() error {
 	e.nFlagged = 0
 	var err error
 	if e.waiters > 0 {
-		e.writeEventfd() // the last Wait to leave closes the eventfd
+		e.writeWake() // the last Wait to leave closes the wake descriptor
 	} else {
-		e.efdClosed = true
-		err = unix.Close(e.efd)
+		err = e.closeWake()
 	}
 	e.mu.Unlock()
 

@@ -1,4 +1,4 @@
-//go:build linux
+//go:build darwin || dragonfly || freebsd || linux || netbsd || openbsd
 
 package eventpoll
 
@@ -132,7 +132,7 @@ func (e *emu) probeMasked() {
 	if len(buf) == 0 {
 		return
 	}
-	if _, err := ppoll(buf, 0); err != nil {
+	if _, err := e.poll(buf, 0); err != nil {
 		return
 	}
 	for _, pf := range buf {

@@ -1,12 +1,10 @@
-//go:build linux
+//go:build darwin || dragonfly || freebsd || linux || netbsd || openbsd
 
 package eventpoll
 
 import (
 	"syscall"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // This file holds the emulated backends' Wait and Wake: the wait loop, the
@@ -35,10 +33,11 @@ func (e *emu) Wake() error {
 // interest set again after it grew (e.mu held): an fd added, re-armed or
 // asked for more. Several interrupts cost one write. The Waits blocked now
 // are stale until they are back from the system call: each counts in
-// nStale, and a Wait that leaves while some are still asleep (the eventfd
-// drained by another Wait before their kernel wait looked at it again)
-// writes the eventfd for them (see Wait), so none sleeps on an old copy of
-// the interest set while no other Wait watches the current one.
+// nStale, and a Wait that leaves while some are still asleep (the wake
+// descriptor drained by another Wait before their kernel wait looked at it
+// again) writes the wake descriptor for them (see Wait), so none sleeps on
+// an old copy of the interest set while no other Wait watches the current
+// one.
 func (e *emu) interrupt() {
 	e.intrGen++
 	if e.waiters > 0 {
@@ -47,12 +46,12 @@ func (e *emu) interrupt() {
 	}
 }
 
-// signal writes the eventfd unless it is written already or no Wait is in
-// the system call (e.mu held).
+// signal writes the wake descriptor unless it is written already or no Wait
+// is in the system call (e.mu held).
 func (e *emu) signal() {
 	if e.waiters > 0 && !e.intrSent {
 		e.intrSent = true
-		e.writeEventfd()
+		e.writeWake()
 	}
 }
 
@@ -156,13 +155,12 @@ func (e *emu) leave(w emuWaiter, n int, err error) (int, error) {
 	e.free = append(e.free, w)
 	if e.nStale > 0 {
 		// Waits still asleep on a copy older than an interrupt (another
-		// Wait drained the eventfd before they saw it) and this one stops
-		// watching: wake them up.
+		// Wait drained the wake descriptor before they saw it) and this one
+		// stops watching: wake them up.
 		e.signal()
 	}
-	if e.closed && e.waiters == 0 && !e.efdClosed {
-		e.efdClosed = true
-		unix.Close(e.efd)
+	if e.closed && e.waiters == 0 && !e.wakeClosed {
+		e.closeWake()
 	}
 	e.mu.Unlock()
 	return n, err

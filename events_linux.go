@@ -15,10 +15,6 @@ const (
 	exclShift     = 18 // Exclusive << 18 == EPOLLEXCLUSIVE
 )
 
-// alwaysReported are delivered whether asked for or not (the emulated
-// backends add them to every registration, as epoll and poll(2) do).
-const alwaysReported = Error | Hangup
-
 var (
 	_ = [1]int{}[uint32(Readable)^unix.EPOLLIN|uint32(Priority)^unix.EPOLLPRI|uint32(Writable)^unix.EPOLLOUT]
 	_ = [1]int{}[uint32(Error)^unix.EPOLLERR|uint32(Hangup)^unix.EPOLLHUP]

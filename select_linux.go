@@ -53,12 +53,12 @@ func NewSelect() (Poller, error) {
 	if err != nil {
 		return nil, err
 	}
-	if e.efd >= FDSetSize {
+	if e.wakeFD >= FDSetSize {
 		e.Close()
 		return nil, NewOpError("select", "new", -1, ErrFDTooLarge)
 	}
-	be.efd = e.efd
-	be.r.Set(e.efd)
+	be.efd = e.wakeFD
+	be.r.Set(e.wakeFD)
 	return e, nil
 }
 
@@ -155,7 +155,7 @@ func (s *selectWaiter) harvest(e *emu, _ int, err error, out []Event, snapGen ui
 		return 0, err
 	}
 	if s.r.IsSet(s.be.efd) {
-		e.drainEventfd()
+		e.drainWake()
 	}
 	// Collect the ready registrations from the result bits, in fd order
 	// starting at the rotation offset (an fd number for this backend).

@@ -1,3 +1,5 @@
+//go:build darwin || dragonfly || freebsd || linux || netbsd || openbsd
+
 package eventpoll
 
 import (
@@ -7,8 +9,9 @@ import (
 )
 
 // The poll backend keeps a dense pollfd array between calls: slot 0 is the
-// wake eventfd, slot i+1 is registration i. Add appends, Delete swap-removes,
-// Modify and the edge-triggered/one-shot bookkeeping rewrite one slot. Each
+// wake descriptor (its read end, see emulate_wake.go), slot i+1 is
+// registration i. Add appends, Delete swap-removes, Modify and the
+// edge-triggered/one-shot bookkeeping rewrite one slot. Each
 // concurrent Wait passes its own copy of the array to the kernel (which
 // writes revents into it); the copy is brought up to date by replaying the
 // slots changed since its last call, so in steady state a Wait copies
@@ -26,13 +29,16 @@ func init() {
 
 // NewPoll creates a Poller on poll(2) with a user-space interest set and
 // emulated edge-triggered and one-shot modes.
-func NewPoll() (Poller, error) {
+func NewPoll() (Poller, error) { return newPoll("poll") }
+
+// newPoll creates a poll backend Poller named name.
+func newPoll(name string) (Poller, error) {
 	be := &pollBackend{}
-	e, err := newEmu("poll", be)
+	e, err := newEmu(name, be)
 	if err != nil {
 		return nil, err
 	}
-	be.fds = append(make([]unix.PollFd, 0, 64), unix.PollFd{Fd: int32(e.efd), Events: unix.POLLIN})
+	be.fds = append(make([]unix.PollFd, 0, 64), unix.PollFd{Fd: int32(e.wakeFD), Events: unix.POLLIN})
 	return e, nil
 }
 
@@ -48,6 +54,7 @@ type pollBackend struct {
 // pollSnap is one Wait's copy of the pollfd array.
 type pollSnap struct {
 	be    *pollBackend
+	e     *emu
 	fds   []unix.PollFd
 	dirty []int32 // slots changed since the last sync
 	full  bool    // too many changes: copy everything
@@ -101,7 +108,7 @@ func (b *pollBackend) slotRemoved(e *emu, i, last int) {
 }
 
 func (b *pollBackend) newWaiter(e *emu) emuWaiter {
-	s := &pollSnap{be: b, dirty: make([]int32, 0, pollDirtyMax), full: true}
+	s := &pollSnap{be: b, e: e, dirty: make([]int32, 0, pollDirtyMax), full: true}
 	b.snaps = append(b.snaps, s)
 	return s
 }
@@ -125,7 +132,7 @@ func (s *pollSnap) sync(e *emu) {
 }
 
 func (s *pollSnap) wait(msec int) (int, error) {
-	return ppoll(s.fds, msec)
+	return s.e.poll(s.fds, msec)
 }
 
 func (s *pollSnap) harvest(e *emu, n int, err error, out []Event, snapGen uint64) (int, error) {
@@ -134,7 +141,7 @@ func (s *pollSnap) harvest(e *emu, n int, err error, out []Event, snapGen uint64
 	}
 	fds := s.fds
 	if fds[0].Revents != 0 {
-		e.drainEventfd()
+		e.drainWake()
 		n--
 	}
 	slots := len(fds) - 1
@@ -161,7 +168,7 @@ func (s *pollSnap) harvest(e *emu, n int, err error, out []Event, snapGen uint64
 		revents, fresh := pf.Revents, false
 		if it.chg > s.seq {
 			// Reported by another waiter, re-armed or modified since this
-			// copy was made: what the blocking ppoll saw may be an edge
+			// copy was made: what the blocking poll saw may be an edge
 			// already given to another waiter. Look again, now.
 			if revents, fresh = s.lookAgain(it), true; revents == 0 {
 				continue
@@ -205,7 +212,7 @@ func (s *pollSnap) lookAgain(it *emuItem) int16 {
 	}
 	s.one[0] = unix.PollFd{Fd: int32(it.fd), Events: pollEvents(eff)}
 	for {
-		_, err := ppoll(s.one[:], 0)
+		_, err := s.e.poll(s.one[:], 0)
 		if err == nil {
 			return s.one[0].Revents
 		}

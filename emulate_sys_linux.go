@@ -7,39 +7,37 @@ import (
 )
 
 // This file holds the Linux system calls of the emulated backends: the wake
-// eventfd and ppoll(2).
+// eventfd and ppoll(2). A poller whose wakePipe is set (only tests make one,
+// see emulatePipeWake) uses instead what the other systems use: a wake pipe
+// and unix.Poll.
 
-// wakeOne is the 8-byte value 1 in host byte order, written to the wake
-// eventfd.
-var wakeOne = func() (b [8]byte) {
-	*(*uint64)(unsafe.Pointer(&b[0])) = 1
-	return b
-}()
+// emulatePipeWake, when set, names a backend whose pollers use the wake
+// pipe and unix.Poll, as on the other systems. Only tests set it.
+var emulatePipeWake string
 
-// openWakeFD creates the wake eventfd of an emulated poller.
-func openWakeFD() (int, error) {
-	return unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+// emuPipeWake reports whether pollers of the named backend use the wake pipe.
+func emuPipeWake(name string) bool {
+	return name == emulatePipeWake && name != ""
 }
 
-func (e *emu) writeEventfd() {
-	e.nWrites++
-	for {
-		_, err := unix.Write(e.efd, e.oneBuf[:])
-		if err != unix.EINTR {
-			return // EAGAIN: the counter is full, the fd is readable anyway
-		}
+// openWake creates the wake descriptor of an emulated poller: an eventfd,
+// or a pipe when pipe is set. r is the end waited on, w the end written.
+func openWake(pipe bool) (r, w int, isPipe bool, err error) {
+	if pipe {
+		r, w, err = openWakePipe()
+		return r, w, true, err
 	}
+	fd, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	return fd, fd, false, err
 }
 
-// drainEventfd empties the wake eventfd (e.mu held).
-func (e *emu) drainEventfd() {
-	for {
-		_, err := unix.Read(e.efd, e.drainBuf[:])
-		if err != unix.EINTR {
-			break
-		}
+// poll waits on fds for up to msec milliseconds (negative: no limit) with
+// ppoll(2), or with unix.Poll where the poller uses the wake pipe.
+func (e *emu) poll(fds []unix.PollFd, msec int) (int, error) {
+	if e.wakePipe {
+		return pollMsec(fds, msec)
 	}
-	e.intrSent = false
+	return ppoll(fds, msec)
 }
 
 // pollEvents translates conditions to poll(2) request bits. The values of
