@@ -16,9 +16,10 @@ import (
 
 // Unit tests of the user-space interest set behind the poll and select
 // backends: the emulation rules that the conformance suite cannot see from
-// outside (masks, parking, rotation offsets, snapshots, eventfd writes).
+// outside (masks, parking, rotation offsets, snapshots, wake writes), on
+// poll, select and poll-pipewake (emulate_pipewake_linux_test.go).
 
-var emuBackends = []string{"poll", "select"}
+var emuBackends = []string{"poll", "select", pipeWakeBackend}
 
 func newTestEmu(t *testing.T, backend string) *emu {
 	t.Helper()
