@@ -2,8 +2,9 @@
 // many file descriptors: Linux epoll's model, with poll and select behind
 // the same API.
 //
-// Backends by platform: epoll (default), poll and select on Linux; kqueue on
-// darwin, FreeBSD and DragonFly; none on Windows and other systems, where New fails
+// Backends by platform: epoll (default), poll and select on Linux; kqueue
+// (default) and poll on darwin, FreeBSD and DragonFly; poll (default) on
+// NetBSD and OpenBSD; none on Windows and other systems, where New fails
 // with an error matching errors.ErrUnsupported and everything above the
 // Poller runs on the sim package's Kernel (README: Platforms).
 //
