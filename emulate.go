@@ -162,9 +162,9 @@ type emu struct {
 
 	mu         sync.Mutex
 	closed     bool
-	wakeFD     int // Wake and interrupts of blocked Waits: the end waited on
-	wakeW      int // the end written: wakeFD for an eventfd, a pipe's other end
-	wakePipe   bool
+	wakeFD     int  // Wake and interrupts of blocked Waits: the end waited on
+	wakeW      int  // the end written: wakeFD for an eventfd, a pipe's other end
+	wakePipe   bool // wakeFD and wakeW are the ends of a pipe, and waits use unix.Poll
 	wakeClosed bool
 	waiters    int    // Waits inside the system call
 	intrSent   bool   // the wake descriptor was written and not drained yet
