@@ -58,8 +58,7 @@ func ppoll(fds []unix.PollFd, msec int) (int, error) {
 	var ts unix.Timespec
 	var tsp unsafe.Pointer
 	if msec >= 0 {
-		ts.Sec = int64(msec / 1000)
-		ts.Nsec = int64(msec%1000) * 1e6
+		ts = unix.NsecToTimespec(int64(msec) * 1e6)
 		tsp = unsafe.Pointer(&ts)
 	}
 	var p unsafe.Pointer

@@ -118,12 +118,31 @@ type selectWaiter struct {
 	cls     []unix.PollFd // the ready fds, to read their conditions
 }
 
+// fdSetElemBits is the width of one element of unix.FdSet.Bits: 64 on
+// 64-bit Linux, 32 on 32-bit Linux.
+const fdSetElemBits = int(unsafe.Sizeof(unix.FdSet{}.Bits[0])) * 8
+
+// fdSetWords is the number of 64-bit words setWord reads from a set.
+const fdSetWords = len(unix.FdSet{}.Bits) * fdSetElemBits / 64
+
+// setWord returns fds [64k, 64k+64) of s as one 64-bit word (bit i: fd
+// 64k+i), whatever the element width of the platform's fd_set.
+func setWord(s *unix.FdSet, k int) uint64 {
+	const per = 64 / fdSetElemBits
+	const mask = ^uint64(0) >> (64 - fdSetElemBits)
+	var u uint64
+	for j := 0; j < per; j++ {
+		u |= (uint64(s.Bits[k*per+j]) & mask) << (j * fdSetElemBits)
+	}
+	return u
+}
+
 func (s *selectWaiter) sync(e *emu) {
 	b := s.be
 	s.r, s.w, s.x = b.r, b.w, b.x
 	s.nfds = 0
-	for k := len(b.r.Bits) - 1; k >= 0; k-- {
-		if u := uint64(b.r.Bits[k] | b.w.Bits[k] | b.x.Bits[k]); u != 0 {
+	for k := fdSetWords - 1; k >= 0; k-- {
+		if u := setWord(&b.r, k) | setWord(&b.w, k) | setWord(&b.x, k); u != 0 {
 			s.nfds = k*64 + bits.Len64(u)
 			break
 		}
@@ -133,8 +152,7 @@ func (s *selectWaiter) sync(e *emu) {
 func (s *selectWaiter) wait(msec int) (int, error) {
 	var tsp unsafe.Pointer
 	if msec >= 0 {
-		s.ts.Sec = int64(msec / 1000)
-		s.ts.Nsec = int64(msec%1000) * 1e6
+		s.ts = unix.NsecToTimespec(int64(msec) * 1e6)
 		tsp = unsafe.Pointer(&s.ts)
 	}
 	r, _, errno := unix.Syscall6(unix.SYS_PSELECT6, uintptr(s.nfds),
@@ -218,7 +236,7 @@ func (s *selectWaiter) harvest(e *emu, _ int, err error, out []Event, snapGen ui
 // ready to the classification list (e.mu held).
 func (s *selectWaiter) collect(e *emu, lo, hi int, snapGen uint64) {
 	for k := lo / 64; k*64 < hi; k++ {
-		word := uint64(s.r.Bits[k] | s.w.Bits[k] | s.x.Bits[k])
+		word := setWord(&s.r, k) | setWord(&s.w, k) | setWord(&s.x, k)
 		if k == lo/64 {
 			word &= ^uint64(0) << (lo % 64)
 		}
