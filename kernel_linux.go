@@ -210,56 +210,19 @@ func (hostKernel) Socketpair() (a, b int, err error) {
 }
 
 func (hostKernel) Listen(network, address string, opts ListenOptions) (int, error) {
-	family, sotype, sa, err := resolve(network, address, true)
-	if err != nil {
-		return -1, err
-	}
+	return hostSockets.listen(network, address, opts)
+}
+
+// hostSockets is how Host makes, closes and shares sockets: created
+// non-blocking and close-on-exec in one call, and recorded for raw I/O.
+var hostSockets = sockMaker{socket: hostSocket, close: hostClose, reusePort: setReusePort}
+
+func hostSocket(family, sotype int) (int, error) {
 	fd, err := unix.Socket(family, sotype|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
-	if err == unix.EAFNOSUPPORT && family == unix.AF_INET6 && (network == "tcp" || network == "udp") {
-		// No IPv6 on this host: a wildcard listen falls back to IPv4.
-		if a := sa.(*unix.SockaddrInet6); a.Addr == ([16]byte{}) {
-			family, sa = unix.AF_INET, &unix.SockaddrInet4{Port: a.Port}
-			fd, err = unix.Socket(family, sotype|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
-		}
-	}
 	if err != nil {
 		return -1, err
 	}
 	newFD(fd, true)
-	if family != unix.AF_UNIX {
-		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
-			hostClose(fd)
-			return -1, err
-		}
-		if family == unix.AF_INET6 {
-			// "tcp6" binds IPv6 only; "tcp" on [::] accepts both.
-			v6only := 0
-			if network == "tcp6" || network == "udp6" {
-				v6only = 1
-			}
-			_ = unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, v6only)
-		}
-	}
-	if opts.ReusePort {
-		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1); err != nil {
-			hostClose(fd)
-			return -1, err
-		}
-	}
-	if err := unix.Bind(fd, sa); err != nil {
-		hostClose(fd)
-		return -1, err
-	}
-	if sotype == unix.SOCK_STREAM {
-		backlog := opts.Backlog
-		if backlog <= 0 {
-			backlog = unix.SOMAXCONN
-		}
-		if err := unix.Listen(fd, backlog); err != nil {
-			hostClose(fd)
-			return -1, err
-		}
-	}
 	return fd, nil
 }
 
@@ -279,26 +242,7 @@ func (hostKernel) Accept(fd int) (int, error) {
 }
 
 func (hostKernel) Connect(network, address string) (int, error) {
-	family, sotype, sa, err := resolve(network, address, false)
-	if err != nil {
-		return -1, err
-	}
-	fd, err := unix.Socket(family, sotype|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return -1, err
-	}
-	newFD(fd, true)
-	err = unix.Connect(fd, sa)
-	switch err {
-	case nil:
-		return fd, nil
-	case unix.EINPROGRESS, unix.EINTR, unix.EAGAIN:
-		// EAGAIN: a unix socket whose listener's queue is full.
-		return fd, unix.EINPROGRESS
-	default:
-		hostClose(fd)
-		return -1, err
-	}
+	return hostSockets.connect(network, address)
 }
 
 func (hostKernel) RecvFrom(fd int, p []byte) (int, net.Addr, error) { return recvFrom(fd, p) }

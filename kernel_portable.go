@@ -202,6 +202,9 @@ func (portableKernel) Socketpair() (a, b int, err error) {
 
 // portableSocket opens a non-blocking, close-on-exec socket that never
 // raises SIGPIPE.
+// portableSockets is how PortableHost makes, closes and shares sockets.
+var portableSockets = sockMaker{socket: portableSocket, close: portableClose, reusePort: setReusePort}
+
 func portableSocket(family, sotype int) (int, error) {
 	fd, err := portableCalls.socket(family, sotype)
 	if err != nil {
@@ -216,57 +219,7 @@ func portableSocket(family, sotype int) (int, error) {
 }
 
 func (portableKernel) Listen(network, address string, opts ListenOptions) (int, error) {
-	family, sotype, sa, err := resolve(network, address, true)
-	if err != nil {
-		return -1, err
-	}
-	fd, err := portableSocket(family, sotype)
-	if err == unix.EAFNOSUPPORT && family == unix.AF_INET6 && (network == "tcp" || network == "udp") {
-		// No IPv6 on this host: a wildcard listen falls back to IPv4.
-		if a := sa.(*unix.SockaddrInet6); a.Addr == ([16]byte{}) {
-			family, sa = unix.AF_INET, &unix.SockaddrInet4{Port: a.Port}
-			fd, err = portableSocket(family, sotype)
-		}
-	}
-	if err != nil {
-		return -1, err
-	}
-	if family != unix.AF_UNIX {
-		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
-			portableClose(fd)
-			return -1, err
-		}
-		if family == unix.AF_INET6 {
-			// "tcp6" binds IPv6 only; "tcp" on [::] accepts both (where the
-			// system allows dual-stack sockets; OpenBSD does not).
-			v6only := 0
-			if network == "tcp6" || network == "udp6" {
-				v6only = 1
-			}
-			_ = unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, v6only)
-		}
-	}
-	if opts.ReusePort {
-		if err := setReusePort(fd); err != nil {
-			portableClose(fd)
-			return -1, err
-		}
-	}
-	if err := unix.Bind(fd, sa); err != nil {
-		portableClose(fd)
-		return -1, err
-	}
-	if sotype == unix.SOCK_STREAM {
-		backlog := opts.Backlog
-		if backlog <= 0 {
-			backlog = unix.SOMAXCONN
-		}
-		if err := unix.Listen(fd, backlog); err != nil {
-			portableClose(fd)
-			return -1, err
-		}
-	}
-	return fd, nil
+	return portableSockets.listen(network, address, opts)
 }
 
 func (portableKernel) Accept(fd int) (int, error) {
@@ -292,25 +245,7 @@ func (portableKernel) Accept(fd int) (int, error) {
 }
 
 func (portableKernel) Connect(network, address string) (int, error) {
-	family, sotype, sa, err := resolve(network, address, false)
-	if err != nil {
-		return -1, err
-	}
-	fd, err := portableSocket(family, sotype)
-	if err != nil {
-		return -1, err
-	}
-	err = unix.Connect(fd, sa)
-	switch err {
-	case nil:
-		return fd, nil
-	case unix.EINPROGRESS, unix.EINTR, unix.EAGAIN:
-		// EAGAIN: a unix socket whose listener's queue is full.
-		return fd, unix.EINPROGRESS
-	default:
-		portableClose(fd)
-		return -1, err
-	}
+	return portableSockets.connect(network, address)
 }
 
 func (portableKernel) RecvFrom(fd int, p []byte) (int, net.Addr, error) { return recvFrom(fd, p) }

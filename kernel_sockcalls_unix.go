@@ -106,3 +106,90 @@ func sendTo(fd int, p []byte, addr net.Addr, flags int) (int, error) {
 		return len(p), nil
 	}
 }
+
+// sockMaker is what listen and connect need of a Kernel: how it creates a
+// non-blocking close-on-exec socket, closes one, and sets SO_REUSEPORT (or
+// the system's balancing variant).
+type sockMaker struct {
+	socket    func(family, sotype int) (int, error)
+	close     func(fd int) error
+	reusePort func(fd int) error
+}
+
+// listen implements Kernel.Listen for Host and PortableHost.
+func (k sockMaker) listen(network, address string, opts ListenOptions) (int, error) {
+	family, sotype, sa, err := resolve(network, address, true)
+	if err != nil {
+		return -1, err
+	}
+	fd, err := k.socket(family, sotype)
+	if err == unix.EAFNOSUPPORT && family == unix.AF_INET6 && (network == "tcp" || network == "udp") {
+		// No IPv6 on this host: a wildcard listen falls back to IPv4.
+		if a := sa.(*unix.SockaddrInet6); a.Addr == ([16]byte{}) {
+			family, sa = unix.AF_INET, &unix.SockaddrInet4{Port: a.Port}
+			fd, err = k.socket(family, sotype)
+		}
+	}
+	if err != nil {
+		return -1, err
+	}
+	if family != unix.AF_UNIX {
+		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
+			k.close(fd)
+			return -1, err
+		}
+		if family == unix.AF_INET6 {
+			// "tcp6" binds IPv6 only; "tcp" on [::] accepts both (where the
+			// system allows dual-stack sockets; OpenBSD does not).
+			v6only := 0
+			if network == "tcp6" || network == "udp6" {
+				v6only = 1
+			}
+			_ = unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, v6only)
+		}
+	}
+	if opts.ReusePort {
+		if err := k.reusePort(fd); err != nil {
+			k.close(fd)
+			return -1, err
+		}
+	}
+	if err := unix.Bind(fd, sa); err != nil {
+		k.close(fd)
+		return -1, err
+	}
+	if sotype == unix.SOCK_STREAM {
+		backlog := opts.Backlog
+		if backlog <= 0 {
+			backlog = unix.SOMAXCONN
+		}
+		if err := unix.Listen(fd, backlog); err != nil {
+			k.close(fd)
+			return -1, err
+		}
+	}
+	return fd, nil
+}
+
+// connect implements Kernel.Connect for Host and PortableHost.
+func (k sockMaker) connect(network, address string) (int, error) {
+	family, sotype, sa, err := resolve(network, address, false)
+	if err != nil {
+		return -1, err
+	}
+	fd, err := k.socket(family, sotype)
+	if err != nil {
+		return -1, err
+	}
+	err = unix.Connect(fd, sa)
+	switch err {
+	case nil:
+		return fd, nil
+	case unix.EINPROGRESS, unix.EINTR, unix.EAGAIN:
+		// EAGAIN: a unix socket whose listener's queue is full.
+		return fd, unix.EINPROGRESS
+	default:
+		k.close(fd)
+		return -1, err
+	}
+}
