@@ -32,15 +32,7 @@ func socketpairFcntl() (a, b int, err error) {
 	if err != nil {
 		return -1, -1, err
 	}
-	if err := cloexecNonblock(p[0]); err != nil {
-		unix.Close(p[1])
-		return -1, -1, err
-	}
-	if err := cloexecNonblock(p[1]); err != nil {
-		unix.Close(p[0])
-		return -1, -1, err
-	}
-	return p[0], p[1], nil
+	return cloexecNonblockPair(p)
 }
 
 // pipeFcntl returns the ends of a pipe marked non-blocking and
@@ -52,6 +44,12 @@ func pipeFcntl() (r, w int, err error) {
 	if err := unix.Pipe(p[:]); err != nil {
 		return -1, -1, err
 	}
+	return cloexecNonblockPair(p)
+}
+
+// cloexecNonblockPair marks both descriptors of a new pair non-blocking and
+// close-on-exec; on failure both are closed.
+func cloexecNonblockPair(p [2]int) (a, b int, err error) {
 	if err := cloexecNonblock(p[0]); err != nil {
 		unix.Close(p[1])
 		return -1, -1, err
