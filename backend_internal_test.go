@@ -17,9 +17,10 @@ import (
 // Unit tests of the user-space interest set behind the poll and select
 // backends: the emulation rules that the conformance suite cannot see from
 // outside (masks, parking, rotation offsets, snapshots, wake writes), on
-// poll, select and poll-pipewake (emulate_pipewake_linux_test.go).
+// poll, select, poll-pipewake and select-pipewake
+// (emulate_pipewake_linux_test.go).
 
-var emuBackends = []string{"poll", "select", pipeWakeBackend}
+var emuBackends = []string{"poll", "select", pipeWakeBackend, selectPipeWakeBackend}
 
 func newTestEmu(t *testing.T, backend string) *emu {
 	t.Helper()
@@ -413,10 +414,20 @@ func TestEmuDeleteClosedFD(t *testing.T) {
 	}
 }
 
+// selectBackends are the select backend with Linux's calls and with those
+// of darwin and the BSDs (emulate_pipewake_linux_test.go).
+var selectBackends = []string{"select", selectPipeWakeBackend}
+
 // TestSelectRefusesLargeFD: fds >= FDSetSize are refused before any fd_set
 // is touched (FdSet.Set would panic).
 func TestSelectRefusesLargeFD(t *testing.T) {
-	e := newTestEmu(t, "select")
+	for _, b := range selectBackends {
+		t.Run(b, func(t *testing.T) { selectRefusesLargeFD(t, b) })
+	}
+}
+
+func selectRefusesLargeFD(t *testing.T, b string) {
+	e := newTestEmu(t, b)
 	r, _ := testPipe(t)
 	big, err := unix.FcntlInt(uintptr(r), unix.F_DUPFD_CLOEXEC, FDSetSize)
 	if err != nil {
@@ -428,7 +439,7 @@ func TestSelectRefusesLargeFD(t *testing.T) {
 		t.Fatalf("Add(%d): %v, want ErrFDTooLarge", big, err)
 	}
 	var op *OpError
-	if !errors.As(err, &op) || op.Backend != "select" || op.Op != "add" || op.FD != big {
+	if !errors.As(err, &op) || op.Backend != b || op.Op != "add" || op.FD != big {
 		t.Fatalf("Add(%d): %#v, want an OpError", big, err)
 	}
 	if err := e.Modify(big, Readable, 1); !errors.Is(err, ErrFDTooLarge) {
@@ -825,7 +836,13 @@ func TestEmuZeroAllocs(t *testing.T) {
 // unread data is queued; the registration is parked and rechecked, so the
 // hangup is still reported, without a busy loop before it.
 func TestSelectParkedRecheck(t *testing.T) {
-	e := newTestEmu(t, "select")
+	for _, b := range selectBackends {
+		t.Run(b, func(t *testing.T) { selectParkedRecheck(t, b) })
+	}
+}
+
+func selectParkedRecheck(t *testing.T, b string) {
+	e := newTestEmu(t, b)
 	r, w := testPipe(t)
 	if err := e.Add(r, 0, 1); err != nil {
 		t.Fatal(err)

@@ -3,10 +3,11 @@
 // the same API.
 //
 // Backends by platform: epoll (default), poll and select on Linux; kqueue
-// (default) and poll on darwin, FreeBSD and DragonFly; poll (default) on
-// NetBSD and OpenBSD; none on Windows and other systems, where New fails
-// with an error matching errors.ErrUnsupported and everything above the
-// Poller runs on the sim package's Kernel (README: Platforms).
+// (default), poll and select on darwin, FreeBSD and DragonFly; poll
+// (default) and select on NetBSD and OpenBSD; none on Windows and other
+// systems, where New fails with an error matching errors.ErrUnsupported and
+// everything above the Poller runs on the sim package's Kernel (README:
+// Platforms).
 //
 // # The model
 //
@@ -48,7 +49,8 @@
 // the interest list in user space, update it incrementally, and emulate
 // edge-triggered and one-shot delivery, so that a program that follows the
 // edge-triggered discipline behaves the same on all three. select refuses
-// fds >= FDSetSize with ErrFDTooLarge; Exclusive exists on epoll only.
+// fds >= FDSetSize (1024; 256 on NetBSD) with ErrFDTooLarge; Exclusive
+// exists on epoll only.
 //
 // New("io_uring") (Linux 5.11 and later) watches fds with IORING_OP_POLL_ADD
 // requests on a ring: level-triggered and one-shot registrations are

@@ -164,7 +164,7 @@ type emu struct {
 	closed     bool
 	wakeFD     int  // Wake and interrupts of blocked Waits: the end waited on
 	wakeW      int  // the end written: wakeFD for an eventfd, a pipe's other end
-	wakePipe   bool // wakeFD and wakeW are the ends of a pipe, and waits use unix.Poll
+	wakePipe   bool // wakeFD and wakeW are the ends of a pipe, and waits use unix.Poll (select: unix.Select)
 	wakeClosed bool
 	waiters    int    // Waits inside the system call
 	intrSent   bool   // the wake descriptor was written and not drained yet
@@ -277,7 +277,7 @@ func (e *emu) Backend() string { return e.name }
 // Capabilities implements Capable: edge triggering emulated in user space.
 func (e *emu) Capabilities() Capabilities {
 	c := Capabilities{EmulatedEdge: true}
-	if e.name == "select" {
+	if _, ok := e.be.(*selectBackend); ok {
 		c.FDLimit = FDSetSize
 	}
 	return c

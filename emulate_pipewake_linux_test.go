@@ -9,28 +9,47 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// pipeWakeBackend is registered in this package's tests: the poll backend
-// with the wake pipe and unix.Poll of darwin and the BSDs instead of
-// Linux's eventfd and ppoll(2), so that the conformance suite and the
-// emulation's unit tests run that code on a real kernel here
-// (TestConformance/poll-pipewake/<case>).
-const pipeWakeBackend = "poll-pipewake"
+// pipeWakeBackend and selectPipeWakeBackend are registered in this
+// package's tests: the poll and select backends with the calls of darwin
+// and the BSDs instead of Linux's: the wake pipe instead of an eventfd,
+// unix.Poll instead of ppoll(2), and for select unix.Select (a timeval)
+// instead of pselect6(2). So the conformance suite and the emulation's unit
+// tests run that code on a real kernel here
+// (TestConformance/poll-pipewake/<case>, TestConformance/select-pipewake/<case>).
+const (
+	pipeWakeBackend       = "poll-pipewake"
+	selectPipeWakeBackend = "select-pipewake"
+)
 
 func init() {
-	emulatePipeWake = pipeWakeBackend
+	emulatePipeWake = []string{pipeWakeBackend, selectPipeWakeBackend}
 	Register(pipeWakeBackend, func() (Poller, error) { return newPoll(pipeWakeBackend) })
+	Register(selectPipeWakeBackend, func() (Poller, error) { return newSelect(selectPipeWakeBackend) })
 }
 
-// TestEmuPipeWakeDrain: the poll-pipewake backend waits on a pipe's read
-// end, the poll backend on an eventfd; several writes to the pipe are
+// TestEmuPipeWakeDrain: the poll-pipewake and select-pipewake backends wait
+// on a pipe's read end, poll and select on an eventfd (and select-pipewake
+// calls unix.Select, select pselect6); several writes to the pipe are
 // drained by one drainWake, so a Wait after it blocks again.
 func TestEmuPipeWakeDrain(t *testing.T) {
-	if e := newTestEmu(t, "poll"); e.wakePipe || e.wakeFD != e.wakeW {
-		t.Fatalf("poll: wakePipe %v, fds %d/%d; want one eventfd", e.wakePipe, e.wakeFD, e.wakeW)
+	for _, pair := range [][2]string{{"poll", pipeWakeBackend}, {"select", selectPipeWakeBackend}} {
+		t.Run(pair[1], func(t *testing.T) { emuPipeWakeDrain(t, pair[0], pair[1]) })
 	}
-	e := newTestEmu(t, pipeWakeBackend)
+}
+
+func emuPipeWakeDrain(t *testing.T, native, pipeWake string) {
+	n := newTestEmu(t, native)
+	if n.wakePipe || n.wakeFD != n.wakeW {
+		t.Fatalf("%s: wakePipe %v, fds %d/%d; want one eventfd", native, n.wakePipe, n.wakeFD, n.wakeW)
+	}
+	e := newTestEmu(t, pipeWake)
 	if !e.wakePipe || e.wakeFD == e.wakeW {
-		t.Fatalf("%s: wakePipe %v, fds %d/%d; want a pipe", pipeWakeBackend, e.wakePipe, e.wakeFD, e.wakeW)
+		t.Fatalf("%s: wakePipe %v, fds %d/%d; want a pipe", pipeWake, e.wakePipe, e.wakeFD, e.wakeW)
+	}
+	if nb, ok := n.be.(*selectBackend); ok {
+		if eb := e.be.(*selectBackend); nb.timeval || !eb.timeval {
+			t.Fatalf("unix.Select used by %s: %v, by %s: %v; want only by %s", native, nb.timeval, pipeWake, eb.timeval, pipeWake)
+		}
 	}
 	for _, fd := range []int{e.wakeFD, e.wakeW} {
 		fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)

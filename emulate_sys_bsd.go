@@ -26,41 +26,21 @@ func (e *emu) poll(fds []unix.PollFd, msec int) (int, error) {
 
 // pollEvents translates conditions to poll(2) request bits. These systems
 // have no POLLRDHUP: ReadHangup asks for nothing of its own and is reported
-// with Hangup (see fromPoll). POLLERR and POLLHUP are always reported and
-// need not be asked for.
-func pollEvents(ev Events) int16 {
-	var b int16
-	if ev&Readable != 0 {
-		b |= unix.POLLIN
-	}
-	if ev&Priority != 0 {
-		b |= unix.POLLPRI
-	}
-	if ev&Writable != 0 {
-		b |= unix.POLLOUT
-	}
-	return b
-}
+// with Hangup (see fromPoll and pollbits.go).
+func pollEvents(ev Events) int16 { return pollEventsNoRdhup(ev) }
 
 // fromPoll translates poll(2) result bits to conditions. POLLHUP (the peer
 // closed; nothing more will be read) is Hangup and ReadHangup; a peer that
 // shut down only its writing side shows as Readable, and a read returns 0.
-func fromPoll(revents int16) Events {
-	var ev Events
-	if revents&unix.POLLIN != 0 {
-		ev |= Readable
-	}
-	if revents&unix.POLLPRI != 0 {
-		ev |= Priority
-	}
-	if revents&unix.POLLOUT != 0 {
-		ev |= Writable
-	}
-	if revents&unix.POLLERR != 0 {
-		ev |= Error
-	}
-	if revents&unix.POLLHUP != 0 {
-		ev |= Hangup | ReadHangup
-	}
-	return ev
-}
+func fromPoll(revents int16) Events { return fromPollNoRdhup(revents) }
+
+// The bits of pollbits.go are this system's: an index out of range, and the
+// build fails, where one differs.
+var (
+	_ = [1]struct{}{}[unix.POLLIN^pollIn]
+	_ = [1]struct{}{}[unix.POLLPRI^pollPri]
+	_ = [1]struct{}{}[unix.POLLOUT^pollOut]
+	_ = [1]struct{}{}[unix.POLLERR^pollErr]
+	_ = [1]struct{}{}[unix.POLLHUP^pollHup]
+	_ = [1]struct{}{}[unix.POLLNVAL^pollNval]
+)

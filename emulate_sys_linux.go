@@ -1,6 +1,7 @@
 package eventpoll
 
 import (
+	"slices"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -9,15 +10,16 @@ import (
 // This file holds the Linux system calls of the emulated backends: the wake
 // eventfd and ppoll(2). A poller whose wakePipe is set (only tests make one,
 // see emulatePipeWake) uses instead what the other systems use: a wake pipe
-// and unix.Poll.
+// and unix.Poll (and, for select, unix.Select: select_call_linux.go).
 
-// emulatePipeWake, when set, names a backend whose pollers use the wake
-// pipe and unix.Poll, as on the other systems. Only tests set it.
-var emulatePipeWake string
+// emulatePipeWake names the backends whose pollers use the wake pipe and
+// unix.Poll (select: unix.Select), as on the other systems. Only tests set
+// it, before any poller is made.
+var emulatePipeWake []string
 
 // emuPipeWake reports whether pollers of the named backend use the wake pipe.
 func emuPipeWake(name string) bool {
-	return name == emulatePipeWake && name != ""
+	return slices.Contains(emulatePipeWake, name)
 }
 
 // openWake creates the wake descriptor of an emulated poller: an eventfd,

@@ -12,7 +12,8 @@ import (
 var (
 	// ErrClosed is returned by every method of a Poller after Close.
 	ErrClosed = fmt.Errorf("eventpoll: poller closed: %w", syscall.EBADF)
-	// ErrFDTooLarge is returned by the select backend for fds >= FD_SETSIZE (1024).
+	// ErrFDTooLarge is returned by the select backend for fds >= FDSetSize
+	// (FD_SETSIZE: 1024; 256 on NetBSD).
 	ErrFDTooLarge = fmt.Errorf("eventpoll: fd too large for select (FD_SETSIZE is %d): %w", FDSetSize, syscall.EINVAL)
 	// ErrUnsupported is returned for a mode a backend cannot provide, such as
 	// Exclusive on poll or select. It also matches errors.ErrUnsupported.
@@ -26,9 +27,6 @@ var (
 	// kernel.io_uring_disabled set), together with the cause, an errno.
 	ErrUnavailable = errors.New("eventpoll: backend unavailable on this system")
 )
-
-// FDSetSize is the largest fd number plus one that select can watch.
-const FDSetSize = 1024
 
 // OpError describes a failed Poller operation: which one, on which fd and
 // backend, and why. Unwrap returns the cause, a syscall.Errno or a sentinel.

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-platforms=${CROSSBUILD_PLATFORMS:-"linux/amd64 linux/arm64 linux/386 darwin/arm64 darwin/amd64 freebsd/amd64 openbsd/amd64 netbsd/amd64 windows/amd64"}
+platforms=${CROSSBUILD_PLATFORMS:-"linux/amd64 linux/arm64 linux/386 linux/arm darwin/arm64 darwin/amd64 freebsd/amd64 openbsd/amd64 netbsd/amd64 dragonfly/amd64 windows/amd64"}
 start=$SECONDS
 for p in $platforms; do
   t0=$SECONDS

@@ -1,9 +1,10 @@
+//go:build darwin || dragonfly || freebsd || linux || netbsd || openbsd
+
 package eventpoll
 
 import (
 	"math/bits"
 	"time"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -11,6 +12,14 @@ import (
 // The select backend keeps its three fd_sets between calls, updated one bit
 // at a time by Add, Modify and Delete; each Wait copies them (select(2)
 // overwrites its arguments) and computes nfds from the highest set bit.
+//
+// This file is the backend on every system that has it; what differs per
+// system is elsewhere: the call (select_call_linux.go: pselect6;
+// select_call_bsd.go: unix.Select, a timeval, on darwin and the BSDs; both
+// reach select_timeval.go), the reading of fd_set words of any element width
+// (select_fdset.go) and FD_SETSIZE (fdsetsize.go; fdsetsize_netbsd.go). The
+// wake descriptor and the poll(2) that reads conditions are the emulation's
+// (emulate_sys_linux.go, emulate_sys_bsd.go).
 //
 // Sets: a registration is in the read set while it may report Readable,
 // ReadHangup, Hangup or Error (the kernel's read set stands for IN, HUP and
@@ -22,8 +31,10 @@ import (
 // scan over every watched fd, the cost this backend exists to show), and
 // the conditions of the ready fds only are then read with one zero-timeout
 // poll(2) over them (O(ready)), which reports exactly what epoll would:
-// Hangup, Error and ReadHangup included. This has no side effects, unlike
-// recv(MSG_PEEK) or SO_ERROR, which would consume a socket's pending error.
+// Hangup, Error and ReadHangup included (on Linux; darwin and the BSDs have
+// no POLLRDHUP, so there ReadHangup comes only with Hangup, as on their poll
+// backend: see pollbits.go). This has no side effects, unlike recv(MSG_PEEK)
+// or SO_ERROR, which would consume a socket's pending error.
 //
 // A registration that is readable only for a condition it did not ask for
 // (data on an fd registered for Writable or for nothing) would make every
@@ -47,23 +58,28 @@ func init() {
 
 // NewSelect creates a Poller on select(2) with a user-space interest set and
 // emulated edge-triggered and one-shot modes. It watches fds below FDSetSize.
-func NewSelect() (Poller, error) {
+func NewSelect() (Poller, error) { return newSelect("select") }
+
+// newSelect creates a select backend Poller named name.
+func newSelect(name string) (Poller, error) {
 	be := &selectBackend{}
-	e, err := newEmu("select", be)
+	e, err := newEmu(name, be)
 	if err != nil {
 		return nil, err
 	}
 	if e.wakeFD >= FDSetSize {
 		e.Close()
-		return nil, NewOpError("select", "new", -1, ErrFDTooLarge)
+		return nil, NewOpError(name, "new", -1, ErrFDTooLarge)
 	}
 	be.efd = e.wakeFD
+	be.timeval = e.wakePipe
 	be.r.Set(e.wakeFD)
 	return e, nil
 }
 
 type selectBackend struct {
 	efd     int
+	timeval bool       // waits call unix.Select, as on darwin and the BSDs (always there; on Linux, select-pipewake in tests)
 	r, w, x unix.FdSet // the master sets
 }
 
@@ -111,30 +127,11 @@ func (b *selectBackend) newWaiter(e *emu) emuWaiter { return &selectWaiter{be: b
 
 // selectWaiter is one Wait's copy of the sets.
 type selectWaiter struct {
-	be      *selectBackend
-	r, w, x unix.FdSet
-	nfds    int
-	ts      unix.Timespec
-	cls     []unix.PollFd // the ready fds, to read their conditions
-}
-
-// fdSetElemBits is the width of one element of unix.FdSet.Bits: 64 on
-// 64-bit Linux, 32 on 32-bit Linux.
-const fdSetElemBits = int(unsafe.Sizeof(unix.FdSet{}.Bits[0])) * 8
-
-// fdSetWords is the number of 64-bit words setWord reads from a set.
-const fdSetWords = len(unix.FdSet{}.Bits) * fdSetElemBits / 64
-
-// setWord returns fds [64k, 64k+64) of s as one 64-bit word (bit i: fd
-// 64k+i), whatever the element width of the platform's fd_set.
-func setWord(s *unix.FdSet, k int) uint64 {
-	const per = 64 / fdSetElemBits
-	const mask = ^uint64(0) >> (64 - fdSetElemBits)
-	var u uint64
-	for j := 0; j < per; j++ {
-		u |= (uint64(s.Bits[k*per+j]) & mask) << (j * fdSetElemBits)
-	}
-	return u
+	be            *selectBackend
+	r, w, x       unix.FdSet
+	nfds          int
+	selectTimeout               // the timeout of the call, kept here for the kernel to read
+	cls           []unix.PollFd // the ready fds, to read their conditions
 }
 
 func (s *selectWaiter) sync(e *emu) {
@@ -147,21 +144,6 @@ func (s *selectWaiter) sync(e *emu) {
 			break
 		}
 	}
-}
-
-func (s *selectWaiter) wait(msec int) (int, error) {
-	var tsp unsafe.Pointer
-	if msec >= 0 {
-		s.ts = unix.NsecToTimespec(int64(msec) * 1e6)
-		tsp = unsafe.Pointer(&s.ts)
-	}
-	r, _, errno := unix.Syscall6(unix.SYS_PSELECT6, uintptr(s.nfds),
-		uintptr(unsafe.Pointer(&s.r)), uintptr(unsafe.Pointer(&s.w)), uintptr(unsafe.Pointer(&s.x)),
-		uintptr(tsp), 0)
-	if errno != 0 {
-		return 0, errno
-	}
-	return int(r), nil
 }
 
 // harvest ignores n: the result bits themselves are walked.
@@ -187,7 +169,7 @@ func (s *selectWaiter) harvest(e *emu, _ int, err error, out []Event, snapGen ui
 	if len(s.cls) == 0 {
 		return 0, nil
 	}
-	if _, err := ppoll(s.cls, 0); err != nil {
+	if _, err := e.poll(s.cls, 0); err != nil {
 		return 0, nil // EINTR: Wait tries again
 	}
 	count := 0

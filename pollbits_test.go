@@ -1,0 +1,132 @@
+//go:build linux
+
+package eventpoll
+
+import (
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// TestPollBitsNoRdhupTable: the translation darwin and the BSDs use for
+// poll(2) (pollbits.go; there is no POLLRDHUP there), checked here because
+// it is pure. Every request bit is asked only for the conditions that own
+// it; every result combination the kernel can return maps to conditions.
+func TestPollBitsNoRdhupTable(t *testing.T) {
+	requests := []struct {
+		ev   Events
+		want int16
+	}{
+		{0, 0},
+		{Readable, unix.POLLIN},
+		{Writable, unix.POLLOUT},
+		{Priority, unix.POLLPRI},
+		{ReadHangup, 0}, // nothing of its own: reported with POLLHUP
+		{Readable | ReadHangup, unix.POLLIN},
+		{Error | Hangup, 0}, // always reported
+		{Readable | Writable | Priority | ReadHangup | Error | Hangup, unix.POLLIN | unix.POLLOUT | unix.POLLPRI},
+		{Readable | EdgeTriggered | OneShot, unix.POLLIN}, // modes are not conditions
+	}
+	for _, c := range requests {
+		if got := pollEventsNoRdhup(c.ev); got != c.want {
+			t.Errorf("pollEventsNoRdhup(%v) = %#x, want %#x", c.ev, got, c.want)
+		}
+	}
+	results := []struct {
+		name    string
+		revents int16
+		want    Events
+	}{
+		{"nothing", 0, 0},
+		{"data", unix.POLLIN, Readable},
+		{"peer shut down writing (no POLLRDHUP: end of file reads as data)", unix.POLLIN, Readable},
+		{"room to write", unix.POLLOUT, Writable},
+		{"out-of-band data", unix.POLLPRI, Priority},
+		{"hangup, no data left", unix.POLLHUP, Hangup | ReadHangup},
+		{"hangup with data left", unix.POLLIN | unix.POLLHUP, Readable | Hangup | ReadHangup},
+		{"error", unix.POLLERR, Error},
+		{"error and room to write", unix.POLLERR | unix.POLLOUT, Error | Writable},
+		{"error and hangup", unix.POLLERR | unix.POLLHUP, Error | Hangup | ReadHangup},
+		{"reset socket", unix.POLLIN | unix.POLLOUT | unix.POLLERR | unix.POLLHUP, Readable | Writable | Error | Hangup | ReadHangup},
+		{"not open (handled before translating)", unix.POLLNVAL, 0},
+		{"Linux's POLLRDHUP (never returned there)", unix.POLLRDHUP, 0},
+	}
+	for _, c := range results {
+		if got := fromPollNoRdhup(c.revents); got != c.want {
+			t.Errorf("%s: fromPollNoRdhup(%#x) = %v, want %v", c.name, c.revents, got, c.want)
+		}
+	}
+	// The bits pollbits.go names are the ones poll(2) uses here too.
+	for _, b := range [][2]int16{{pollIn, unix.POLLIN}, {pollPri, unix.POLLPRI}, {pollOut, unix.POLLOUT},
+		{pollErr, unix.POLLERR}, {pollHup, unix.POLLHUP}, {pollNval, unix.POLLNVAL}} {
+		if b[0] != b[1] {
+			t.Errorf("poll bit %#x, want %#x", b[0], b[1])
+		}
+	}
+}
+
+// TestPollBitsNoRdhupKernel: the translation over what Linux's poll(2)
+// returns when asked without POLLRDHUP, as darwin and the BSDs are asked: a
+// pipe whose writer is gone is Hangup and ReadHangup (with Readable while
+// data is left), a socket whose peer shut down only its writing side is
+// Readable (and Writable) only, a socket shut down both ways is Readable,
+// Hangup and ReadHangup. Those systems' kernels are expected to set the
+// same bits; that is checked only there (docs/KQUEUE.md).
+func TestPollBitsNoRdhupKernel(t *testing.T) {
+	look := func(fd int, ev Events) Events {
+		t.Helper()
+		fds := []unix.PollFd{{Fd: int32(fd), Events: pollEventsNoRdhup(ev)}}
+		if _, err := unix.Poll(fds, 0); err != nil {
+			t.Fatalf("poll: %v", err)
+		}
+		return fromPollNoRdhup(fds[0].Revents)
+	}
+	all := Readable | Writable | ReadHangup
+
+	r, w := testPipe(t)
+	if got := look(r, all); got != 0 {
+		t.Fatalf("empty pipe: %v, want nothing", got)
+	}
+	testWrite(t, w, "x")
+	if got := look(r, all); got != Readable {
+		t.Fatalf("pipe with data: %v, want Readable", got)
+	}
+	closeFD(w)
+	if got := look(r, all); got != Readable|Hangup|ReadHangup {
+		t.Fatalf("pipe with data, writer gone: %v, want Readable|Hangup|ReadHangup", got)
+	}
+	if got := look(r, ReadHangup); got != Hangup|ReadHangup {
+		t.Fatalf("pipe with data, writer gone, ReadHangup asked: %v, want Hangup|ReadHangup", got)
+	}
+	var buf [4]byte
+	if _, err := unix.Read(r, buf[:]); err != nil {
+		t.Fatal(err)
+	}
+	if got := look(r, all); got != Hangup|ReadHangup {
+		t.Fatalf("drained pipe, writer gone: %v, want Hangup|ReadHangup", got)
+	}
+
+	sp, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fd := range sp {
+		testFDs.Store(fd, struct{}{})
+		t.Cleanup(func() { closeFD(fd) })
+	}
+	if got := look(sp[0], all); got != Writable {
+		t.Fatalf("idle socket: %v, want Writable", got)
+	}
+	if err := unix.Shutdown(sp[1], unix.SHUT_WR); err != nil {
+		t.Fatal(err)
+	}
+	if got := look(sp[0], all); got != Readable|Writable {
+		t.Fatalf("peer shut down writing: %v, want Readable|Writable (no ReadHangup without POLLRDHUP)", got)
+	}
+	if err := unix.Shutdown(sp[0], unix.SHUT_WR); err != nil {
+		t.Fatal(err)
+	}
+	if got := look(sp[0], all); got&(Readable|Hangup|ReadHangup) != Readable|Hangup|ReadHangup {
+		t.Fatalf("both directions shut down: %v, want Readable|Hangup|ReadHangup", got)
+	}
+}
