@@ -19,6 +19,20 @@ type Capabilities struct {
 	KeyedByFile bool
 	// Exclusive: Add accepts the Exclusive mode.
 	Exclusive bool
+	// ReadHangup: ReadHangup is reported when the peer shuts down only its
+	// writing side (a TCP FIN, shutdown(SHUT_WR) of a stream socket pair),
+	// as epoll reports EPOLLRDHUP: epoll, io_uring and kqueue (EV_EOF of
+	// the read filter), poll and select on Linux (POLLRDHUP), and on
+	// FreeBSD where the kernel's poll(2) has POLLRDHUP (14.0 and later).
+	//
+	// Without it (poll and select on darwin, NetBSD, OpenBSD, DragonFly and
+	// older FreeBSD, whose poll(2) has no POLLRDHUP) ReadHangup is reported
+	// only with Hangup, when the connection is gone in both directions; a
+	// peer's write shutdown shows as Readable only. A program that needs to
+	// see it asks for Readable and takes a read that returns 0 (end of file)
+	// as the peer's FIN; a registration for ReadHangup alone does not
+	// report it there.
+	ReadHangup bool
 	// FDLimit, when positive, is the first fd number Add refuses with
 	// ErrFDTooLarge (select: FDSetSize).
 	FDLimit int

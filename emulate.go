@@ -154,8 +154,9 @@ type emuWaiter interface {
 
 // emu is the interest set and wait logic shared by the poll and select backends.
 type emu struct {
-	name string
-	be   emuBackend
+	name     string
+	be       emuBackend
+	rdhupBit int16 // the poll(2) bit that asks for and reports ReadHangup; 0: none, ReadHangup comes with POLLHUP only (emuRdhupBit)
 
 	wakeReq atomic.Bool // a Wake not yet consumed by a Wait
 	closedA atomic.Bool // mirrors closed for lock-free checks
@@ -207,6 +208,7 @@ func newEmu(name string, be emuBackend) (*emu, error) {
 		wakeFD:   r,
 		wakeW:    w,
 		wakePipe: pipe,
+		rdhupBit: emuRdhupBit(name),
 		probe:    make([]int32, 0, 64),
 		probeBuf: make([]unix.PollFd, 0, 64),
 	}
@@ -274,9 +276,12 @@ func (e *emu) Close() error {
 // Backend implements Poller.Backend.
 func (e *emu) Backend() string { return e.name }
 
-// Capabilities implements Capable: edge triggering emulated in user space.
+// Capabilities implements Capable: edge triggering emulated in user space;
+// ReadHangup for a peer's write shutdown where poll(2) has a POLLRDHUP
+// (Linux; FreeBSD where the kernel reports it), not on darwin and the other
+// BSDs.
 func (e *emu) Capabilities() Capabilities {
-	c := Capabilities{EmulatedEdge: true}
+	c := Capabilities{EmulatedEdge: true, ReadHangup: e.rdhupBit != 0}
 	if _, ok := e.be.(*selectBackend); ok {
 		c.FDLimit = FDSetSize
 	}

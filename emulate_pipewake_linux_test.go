@@ -12,10 +12,13 @@ import (
 // pipeWakeBackend and selectPipeWakeBackend are registered in this
 // package's tests: the poll and select backends with the calls of darwin
 // and the BSDs instead of Linux's: the wake pipe instead of an eventfd,
-// unix.Poll instead of ppoll(2), and for select unix.Select (a timeval)
-// instead of pselect6(2). So the conformance suite and the emulation's unit
-// tests run that code on a real kernel here
-// (TestConformance/poll-pipewake/<case>, TestConformance/select-pipewake/<case>).
+// unix.Poll instead of ppoll(2), for select unix.Select (a timeval)
+// instead of pselect6(2), and the poll(2) bits of pollbits.go without
+// POLLRDHUP (emuRdhupBit), so that ReadHangup is reported only with Hangup
+// and Capabilities.ReadHangup is false, as there. So the conformance suite
+// and the emulation's unit tests run that code on a real kernel here
+// (TestConformance/poll-pipewake/<case>, TestConformance/select-pipewake/<case>;
+// the cases about a peer's write shutdown check the fallback and skip).
 const (
 	pipeWakeBackend       = "poll-pipewake"
 	selectPipeWakeBackend = "select-pipewake"
@@ -103,5 +106,36 @@ func emuPipeWakeDrain(t *testing.T, native, pipeWake string) {
 	}
 	if n, err := pollMsec(fds, 0); n != 0 || err != nil {
 		t.Fatalf("after a woken Wait: poll = %d, %v (revents %#x); want the pipe drained", n, err, fds[0].Revents)
+	}
+}
+
+// TestEmuPipeWakeNoRdhup: the poll-pipewake and select-pipewake backends
+// translate poll(2) bits as darwin and the BSDs do: they never ask for
+// POLLRDHUP, a peer's write shutdown is Readable only, and they report
+// Capabilities.ReadHangup false; poll and select keep Linux's POLLRDHUP.
+func TestEmuPipeWakeNoRdhup(t *testing.T) {
+	for _, pair := range [][2]string{{"poll", pipeWakeBackend}, {"select", selectPipeWakeBackend}} {
+		t.Run(pair[1], func(t *testing.T) {
+			n, e := newTestEmu(t, pair[0]), newTestEmu(t, pair[1])
+			if !n.Capabilities().ReadHangup || n.rdhupBit != unix.POLLRDHUP {
+				t.Errorf("%s: ReadHangup %v, bit %#x; want true, POLLRDHUP", pair[0], n.Capabilities().ReadHangup, n.rdhupBit)
+			}
+			if e.Capabilities().ReadHangup || e.rdhupBit != 0 {
+				t.Errorf("%s: ReadHangup %v, bit %#x; want false, none", pair[1], e.Capabilities().ReadHangup, e.rdhupBit)
+			}
+			all := Readable | ReadHangup | Priority | Writable
+			if got, want := n.pollEvents(all), int16(unix.POLLIN|unix.POLLPRI|unix.POLLOUT|unix.POLLRDHUP); got != want {
+				t.Errorf("%s: pollEvents(%v) = %#x, want %#x", pair[0], all, got, want)
+			}
+			if got, want := e.pollEvents(all), int16(unix.POLLIN|unix.POLLPRI|unix.POLLOUT); got != want {
+				t.Errorf("%s: pollEvents(%v) = %#x, want %#x", pair[1], all, got, want)
+			}
+			if got := e.fromPoll(unix.POLLIN | unix.POLLRDHUP); got != Readable {
+				t.Errorf("%s: fromPoll(IN|RDHUP) = %v, want readable", pair[1], got)
+			}
+			if got := e.fromPoll(unix.POLLHUP); got != Hangup|ReadHangup {
+				t.Errorf("%s: fromPoll(HUP) = %v, want hangup|read-hangup", pair[1], got)
+			}
+		})
 	}
 }

@@ -125,7 +125,7 @@ func (e *emu) probeMasked() {
 		if it.masked == 0 || it.disabled {
 			continue
 		}
-		buf = append(buf, unix.PollFd{Fd: fd, Events: pollEvents(it.masked)})
+		buf = append(buf, unix.PollFd{Fd: fd, Events: e.pollEvents(it.masked)})
 	}
 	e.probe = e.probe[:0]
 	e.probeBuf = buf[:0]
@@ -144,7 +144,7 @@ func (e *emu) probeMasked() {
 			continue
 		}
 		it := &e.items[i]
-		drop := it.masked &^ fromPoll(pf.Revents)
+		drop := it.masked &^ e.fromPoll(pf.Revents)
 		if drop == 0 || it.disabled {
 			continue
 		}

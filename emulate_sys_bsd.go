@@ -24,15 +24,17 @@ func (e *emu) poll(fds []unix.PollFd, msec int) (int, error) {
 	return pollMsec(fds, msec)
 }
 
-// pollEvents translates conditions to poll(2) request bits. These systems
-// have no POLLRDHUP: ReadHangup asks for nothing of its own and is reported
-// with Hangup (see fromPoll and pollbits.go).
-func pollEvents(ev Events) int16 { return pollEventsNoRdhup(ev) }
+// pollEvents translates conditions to poll(2) request bits (pollbits.go).
+// These systems have no POLLRDHUP (FreeBSD: where the kernel has none, see
+// pollrdhup_freebsd.go): ReadHangup asks for nothing of its own and is
+// reported with Hangup (see fromPoll).
+func (e *emu) pollEvents(ev Events) int16 { return pollEventsBSD(ev, e.rdhupBit) }
 
-// fromPoll translates poll(2) result bits to conditions. POLLHUP (the peer
-// closed; nothing more will be read) is Hangup and ReadHangup; a peer that
-// shut down only its writing side shows as Readable, and a read returns 0.
-func fromPoll(revents int16) Events { return fromPollNoRdhup(revents) }
+// fromPoll translates poll(2) result bits to conditions (pollbits.go).
+// POLLHUP (the peer closed; nothing more will be read) is Hangup and
+// ReadHangup. Without POLLRDHUP, a peer that shut down only its writing side
+// shows as Readable, and a read returns 0 (Capabilities.ReadHangup is false).
+func (e *emu) fromPoll(revents int16) Events { return fromPollBSD(revents, e.rdhupBit) }
 
 // The bits of pollbits.go are this system's: an index out of range, and the
 // build fails, where one differs.

@@ -8,9 +8,11 @@ import (
 )
 
 // This file holds the Linux system calls of the emulated backends: the wake
-// eventfd and ppoll(2). A poller whose wakePipe is set (only tests make one,
-// see emulatePipeWake) uses instead what the other systems use: a wake pipe
-// and unix.Poll (and, for select, unix.Select: select_call_linux.go).
+// eventfd and ppoll(2), and the translation of poll(2) bits. A poller whose
+// wakePipe is set (only tests make one, see emulatePipeWake) uses instead
+// what the other systems use: a wake pipe and unix.Poll (and, for select,
+// unix.Select: select_call_linux.go), and poll(2) bits without POLLRDHUP
+// (pollbits.go).
 
 // emulatePipeWake names the backends whose pollers use the wake pipe and
 // unix.Poll (select: unix.Select), as on the other systems. Only tests set
@@ -40,6 +42,35 @@ func (e *emu) poll(fds []unix.PollFd, msec int) (int, error) {
 		return pollMsec(fds, msec)
 	}
 	return ppoll(fds, msec)
+}
+
+// emuRdhupBit returns the bit an emulated poller asks poll(2) for ReadHangup
+// with: POLLRDHUP, or 0 for the backends that use the wake pipe (only tests
+// make them: emulatePipeWake), which take the translation of darwin and the
+// BSDs too (pollbits.go), so that one backend runs their whole path.
+func emuRdhupBit(name string) int16 {
+	if emuPipeWake(name) {
+		return 0
+	}
+	return unix.POLLRDHUP
+}
+
+// pollEvents translates conditions to poll(2) request bits: Linux's
+// (pollEvents), or without POLLRDHUP as on darwin and the BSDs.
+func (e *emu) pollEvents(ev Events) int16 {
+	if e.rdhupBit == 0 {
+		return pollEventsBSD(ev, 0)
+	}
+	return pollEvents(ev)
+}
+
+// fromPoll translates poll(2) result bits to conditions: Linux's (fromPoll),
+// or without POLLRDHUP as on darwin and the BSDs.
+func (e *emu) fromPoll(revents int16) Events {
+	if e.rdhupBit == 0 {
+		return fromPollBSD(revents, 0)
+	}
+	return fromPoll(revents)
 }
 
 // pollEvents translates conditions to poll(2) request bits. The values of

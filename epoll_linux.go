@@ -53,7 +53,7 @@ func (p *epollPoller) Backend() string { return "epoll" }
 
 // Capabilities implements Capable: the kernel's own edge triggering.
 func (p *epollPoller) Capabilities() Capabilities {
-	return Capabilities{KernelEdge: true, KeyedByFile: true, Exclusive: true}
+	return Capabilities{KernelEdge: true, KeyedByFile: true, Exclusive: true, ReadHangup: true}
 }
 
 func (p *epollPoller) ctl(op, fd int, events Events, data uint64) error {

@@ -185,9 +185,10 @@ func (p *uringPoller) Backend() string { return "io_uring" }
 
 // Capabilities implements Capable: edge triggering comes from the kernel
 // (a multishot poll posts a completion per wake-up, and each is delivered
-// to one Wait), registrations are keyed by fd number.
+// to one Wait), registrations are keyed by fd number; ReadHangup comes
+// from POLLRDHUP.
 func (p *uringPoller) Capabilities() Capabilities {
-	return Capabilities{KernelEdge: true}
+	return Capabilities{KernelEdge: true, ReadHangup: true}
 }
 
 func (p *uringPoller) opErr(op string, fd int, err error) error {

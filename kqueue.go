@@ -129,9 +129,11 @@ func NewKqueue(sys kevent.System) (Poller, error) {
 func (p *kqueuePoller) Backend() string { return "kqueue" }
 
 // Capabilities implements Capable: edge triggering is the kernel's
-// (EV_CLEAR, EV_DISPATCH); knotes belong to the fd number, not the open file.
+// (EV_CLEAR, EV_DISPATCH); knotes belong to the fd number, not the open file;
+// ReadHangup is EV_EOF on a socket's read filter, which the peer's FIN sets
+// (conditions).
 func (p *kqueuePoller) Capabilities() Capabilities {
-	return Capabilities{KernelEdge: true}
+	return Capabilities{KernelEdge: true, ReadHangup: true}
 }
 
 // kqPlan returns the knotes a registration with events needs.

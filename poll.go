@@ -67,12 +67,12 @@ func (b *pollBackend) checkFD(fd int) error { return nil }
 // recheck is 0: a parked poll registration waits for its re-arm.
 func (b *pollBackend) recheck() time.Duration { return 0 }
 
-func pollSlot(it *emuItem) unix.PollFd {
+func pollSlot(e *emu, it *emuItem) unix.PollFd {
 	eff := it.effective()
 	if eff == 0 {
 		return unix.PollFd{Fd: int32(^it.fd)}
 	}
-	return unix.PollFd{Fd: int32(it.fd), Events: pollEvents(eff)}
+	return unix.PollFd{Fd: int32(it.fd), Events: e.pollEvents(eff)}
 }
 
 func (b *pollBackend) markDirty(slot int) {
@@ -90,12 +90,12 @@ func (b *pollBackend) markDirty(slot int) {
 }
 
 func (b *pollBackend) slotAdded(e *emu, i int) {
-	b.fds = append(b.fds, pollSlot(&e.items[i]))
+	b.fds = append(b.fds, pollSlot(e, &e.items[i]))
 	b.markDirty(i + 1)
 }
 
 func (b *pollBackend) slotChanged(e *emu, i int) {
-	b.fds[i+1] = pollSlot(&e.items[i])
+	b.fds[i+1] = pollSlot(e, &e.items[i])
 	b.markDirty(i + 1)
 }
 
@@ -182,7 +182,7 @@ func (s *pollSnap) harvest(e *emu, n int, err error, out []Event, snapGen uint64
 			e.removeAt(i)
 			continue
 		}
-		got := fromPoll(revents) & it.effective()
+		got := e.fromPoll(revents) & it.effective()
 		if got == 0 {
 			// Only conditions not asked for. If the kernel was asked exactly
 			// what is asked now, it keeps reporting masked ERR/HUP: park the
@@ -210,7 +210,7 @@ func (s *pollSnap) lookAgain(it *emuItem) int16 {
 	if eff == 0 {
 		return 0
 	}
-	s.one[0] = unix.PollFd{Fd: int32(it.fd), Events: pollEvents(eff)}
+	s.one[0] = unix.PollFd{Fd: int32(it.fd), Events: s.e.pollEvents(eff)}
 	for {
 		_, err := s.e.poll(s.one[:], 0)
 		if err == nil {

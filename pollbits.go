@@ -2,8 +2,9 @@
 
 package eventpoll
 
-// This file translates conditions to and from poll(2) bits for the systems
-// without POLLRDHUP: darwin and the BSDs (emulate_sys_bsd.go uses it there).
+// This file translates conditions to and from poll(2) bits on darwin and the
+// BSDs (emulate_sys_bsd.go uses it there), whose poll(2) has no POLLRDHUP
+// except on recent FreeBSD (pollrdhup_freebsd.go; another value than Linux's).
 // It is pure and built on Linux too, so that its table is tested here
 // (pollbits_test.go). The bits have the same values on Linux, darwin and
 // every BSD x/sys/unix supports; emulate_sys_bsd.go checks, when it is
@@ -19,11 +20,13 @@ const (
 	pollNval = 0x20 // POLLNVAL: the fd is not open (always reported)
 )
 
-// pollEventsNoRdhup translates conditions to poll(2) request bits where
-// poll has no POLLRDHUP: ReadHangup asks for nothing of its own and is
-// reported with Hangup (see fromPollNoRdhup). Error and Hangup (POLLERR and
+// pollEventsBSD translates conditions to poll(2) request bits on darwin and
+// the BSDs. rdhup is the system's POLLRDHUP where its poll(2) reports a
+// peer's write shutdown with it (FreeBSD's, once probed: pollrdhup_freebsd.go),
+// and 0 where it has none: then ReadHangup asks for nothing of its own and is
+// reported with Hangup (see fromPollBSD). Error and Hangup (POLLERR and
 // POLLHUP) are always reported and need not be asked for.
-func pollEventsNoRdhup(ev Events) int16 {
+func pollEventsBSD(ev Events, rdhup int16) int16 {
 	var b int16
 	if ev&Readable != 0 {
 		b |= pollIn
@@ -34,15 +37,20 @@ func pollEventsNoRdhup(ev Events) int16 {
 	if ev&Writable != 0 {
 		b |= pollOut
 	}
+	if ev&ReadHangup != 0 {
+		b |= rdhup
+	}
 	return b
 }
 
-// fromPollNoRdhup translates poll(2) result bits to conditions where poll
-// has no POLLRDHUP. POLLHUP (the peer closed; nothing more will be read) is
-// Hangup and ReadHangup; a peer that shut down only its writing side shows
-// as Readable (POLLIN), and a read returns 0. POLLNVAL has no condition:
-// the backends handle it before translating.
-func fromPollNoRdhup(revents int16) Events {
+// fromPollBSD translates poll(2) result bits to conditions on darwin and the
+// BSDs; rdhup is as for pollEventsBSD. POLLHUP (the peer closed; nothing
+// more will be read) is Hangup and ReadHangup. The rdhup bit, where there is
+// one, is ReadHangup: the peer shut down its writing side. Where there is
+// none, a peer that shut down only its writing side shows as Readable
+// (POLLIN), and a read returns 0: Capabilities.ReadHangup is false. POLLNVAL
+// has no condition: the backends handle it before translating.
+func fromPollBSD(revents, rdhup int16) Events {
 	var ev Events
 	if revents&pollIn != 0 {
 		ev |= Readable
@@ -58,6 +66,9 @@ func fromPollNoRdhup(revents int16) Events {
 	}
 	if revents&pollHup != 0 {
 		ev |= Hangup | ReadHangup
+	}
+	if rdhup != 0 && revents&rdhup != 0 {
+		ev |= ReadHangup
 	}
 	return ev
 }

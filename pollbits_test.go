@@ -28,8 +28,8 @@ func TestPollBitsNoRdhupTable(t *testing.T) {
 		{Readable | EdgeTriggered | OneShot, unix.POLLIN}, // modes are not conditions
 	}
 	for _, c := range requests {
-		if got := pollEventsNoRdhup(c.ev); got != c.want {
-			t.Errorf("pollEventsNoRdhup(%v) = %#x, want %#x", c.ev, got, c.want)
+		if got := pollEventsBSD(c.ev, 0); got != c.want {
+			t.Errorf("pollEventsBSD(%v, 0) = %#x, want %#x", c.ev, got, c.want)
 		}
 	}
 	results := []struct {
@@ -52,8 +52,8 @@ func TestPollBitsNoRdhupTable(t *testing.T) {
 		{"Linux's POLLRDHUP (never returned there)", unix.POLLRDHUP, 0},
 	}
 	for _, c := range results {
-		if got := fromPollNoRdhup(c.revents); got != c.want {
-			t.Errorf("%s: fromPollNoRdhup(%#x) = %v, want %v", c.name, c.revents, got, c.want)
+		if got := fromPollBSD(c.revents, 0); got != c.want {
+			t.Errorf("%s: fromPollBSD(%#x, 0) = %v, want %v", c.name, c.revents, got, c.want)
 		}
 	}
 	// The bits pollbits.go names are the ones poll(2) uses here too.
@@ -75,11 +75,11 @@ func TestPollBitsNoRdhupTable(t *testing.T) {
 func TestPollBitsNoRdhupKernel(t *testing.T) {
 	look := func(fd int, ev Events) Events {
 		t.Helper()
-		fds := []unix.PollFd{{Fd: int32(fd), Events: pollEventsNoRdhup(ev)}}
+		fds := []unix.PollFd{{Fd: int32(fd), Events: pollEventsBSD(ev, 0)}}
 		if _, err := unix.Poll(fds, 0); err != nil {
 			t.Fatalf("poll: %v", err)
 		}
-		return fromPollNoRdhup(fds[0].Revents)
+		return fromPollBSD(fds[0].Revents, 0)
 	}
 	all := Readable | Writable | ReadHangup
 
@@ -128,5 +128,64 @@ func TestPollBitsNoRdhupKernel(t *testing.T) {
 	}
 	if got := look(sp[0], all); got&(Readable|Hangup|ReadHangup) != Readable|Hangup|ReadHangup {
 		t.Fatalf("both directions shut down: %v, want Readable|Hangup|ReadHangup", got)
+	}
+}
+
+// freebsdPollRdhup is FreeBSD's POLLRDHUP (x/sys/unix, FreeBSD's
+// sys/poll.h), which is not Linux's.
+const freebsdPollRdhup = 0x4000
+
+// TestPollBitsRdhupTable: the translation of pollbits.go with a POLLRDHUP,
+// as FreeBSD uses it where its kernel has one (pollrdhup_freebsd.go):
+// ReadHangup asks for that bit, the bit reports ReadHangup alone, and the
+// rest is as without it.
+func TestPollBitsRdhupTable(t *testing.T) {
+	const rd = freebsdPollRdhup
+	requests := []struct {
+		ev   Events
+		want int16
+	}{
+		{0, 0},
+		{Readable, unix.POLLIN},
+		{ReadHangup, rd},
+		{Readable | ReadHangup, unix.POLLIN | rd},
+		{Error | Hangup, 0},
+		{Readable | Writable | Priority | ReadHangup | EdgeTriggered, unix.POLLIN | unix.POLLOUT | unix.POLLPRI | rd},
+	}
+	for _, c := range requests {
+		if got := pollEventsBSD(c.ev, rd); got != c.want {
+			t.Errorf("pollEventsBSD(%v, %#x) = %#x, want %#x", c.ev, rd, got, c.want)
+		}
+	}
+	results := []struct {
+		name    string
+		revents int16
+		want    Events
+	}{
+		{"nothing", 0, 0},
+		{"data", unix.POLLIN, Readable},
+		{"peer shut down writing", unix.POLLIN | rd, Readable | ReadHangup},
+		{"peer shut down writing, only ReadHangup asked", rd, ReadHangup},
+		{"hangup", unix.POLLHUP, Hangup | ReadHangup},
+		{"reset socket", unix.POLLIN | unix.POLLOUT | unix.POLLERR | unix.POLLHUP | rd, Readable | Writable | Error | Hangup | ReadHangup},
+		{"another system's POLLRDHUP", unix.POLLRDHUP, 0},
+	}
+	for _, c := range results {
+		if got := fromPollBSD(c.revents, rd); got != c.want {
+			t.Errorf("%s: fromPollBSD(%#x, %#x) = %v, want %v", c.name, c.revents, rd, got, c.want)
+		}
+	}
+}
+
+// TestPollBitsRdhupProbe: the probe FreeBSD runs once to decide whether its
+// poll(2) has POLLRDHUP finds Linux's, and not a bit that Linux's poll(2)
+// does not know (FreeBSD's value), which a kernel without POLLRDHUP is
+// expected to treat the same way.
+func TestPollBitsRdhupProbe(t *testing.T) {
+	if !rdhupProbe(unix.POLLRDHUP) {
+		t.Error("rdhupProbe(POLLRDHUP) = false on Linux, want true")
+	}
+	if rdhupProbe(freebsdPollRdhup) {
+		t.Errorf("rdhupProbe(%#x) = true on Linux, want false", freebsdPollRdhup)
 	}
 }

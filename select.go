@@ -31,10 +31,12 @@ import (
 // scan over every watched fd, the cost this backend exists to show), and
 // the conditions of the ready fds only are then read with one zero-timeout
 // poll(2) over them (O(ready)), which reports exactly what epoll would:
-// Hangup, Error and ReadHangup included (on Linux; darwin and the BSDs have
-// no POLLRDHUP, so there ReadHangup comes only with Hangup, as on their poll
-// backend: see pollbits.go). This has no side effects, unlike recv(MSG_PEEK)
-// or SO_ERROR, which would consume a socket's pending error.
+// Hangup, Error and ReadHangup included (on Linux and, where the kernel has
+// POLLRDHUP, FreeBSD; darwin and the other BSDs have none, so there
+// ReadHangup comes only with Hangup, as on their poll backend, and
+// Capabilities.ReadHangup is false: see pollbits.go). This has no side
+// effects, unlike recv(MSG_PEEK) or SO_ERROR, which would consume a socket's
+// pending error.
 //
 // A registration that is readable only for a condition it did not ask for
 // (data on an fd registered for Writable or for nothing) would make every
@@ -194,11 +196,11 @@ func (s *selectWaiter) harvest(e *emu, _ int, err error, out []Event, snapGen ui
 			e.removeAt(i)
 			continue
 		}
-		got := fromPoll(pf.Revents) & it.effective()
+		got := e.fromPoll(pf.Revents) & it.effective()
 		if got == 0 {
 			// Readable only for what was not asked (or is masked): park it
 			// unless the interest changed since the sets were copied.
-			if fd := int(pf.Fd); s.r.IsSet(fd) && s.be.r.IsSet(fd) && fromPoll(pf.Revents)&(Readable|ReadHangup|Hangup|Error) != 0 {
+			if fd := int(pf.Fd); s.r.IsSet(fd) && s.be.r.IsSet(fd) && e.fromPoll(pf.Revents)&(Readable|ReadHangup|Hangup|Error) != 0 {
 				e.park(i, Readable|ReadHangup|Hangup|Error)
 			}
 			continue
@@ -235,7 +237,7 @@ func (s *selectWaiter) collect(e *emu, lo, hi int, snapGen uint64) {
 			if i < 0 || e.items[i].gen > snapGen {
 				continue // deleted, or added during the wait: a stale result
 			}
-			s.cls = append(s.cls, unix.PollFd{Fd: int32(fd), Events: pollEvents(Readable | Priority | Writable | ReadHangup)})
+			s.cls = append(s.cls, unix.PollFd{Fd: int32(fd), Events: e.pollEvents(Readable | Priority | Writable | ReadHangup)})
 		}
 	}
 }

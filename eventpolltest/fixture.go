@@ -352,6 +352,27 @@ func (f *fixture) waitFor(p ep.Poller, data uint64, what string, ok func(ep.Even
 	return 0
 }
 
+// halfClosedFallback waits for the event of data, a socket registered for
+// Readable|ReadHangup whose peer shut down its writing side, on a backend
+// without Caps.ReadHangup, and checks what is documented there: Readable
+// (a read returns 0 once the data is read), ReadHangup not promised, no
+// Hangup (the local side can still write).
+func (f *fixture) halfClosedFallback(p ep.Poller, data uint64, what string) {
+	f.t.Helper()
+	got := f.waitFor(p, data, "readable", has(ep.Readable))
+	if got&^ep.ReadHangup != ep.Readable {
+		f.t.Fatalf("%s: %v, want readable (read-hangup not promised without Caps.ReadHangup; no hangup)", what, got)
+	}
+}
+
+// skipNoReadHangup ends a case about a peer's write shutdown on a backend
+// without Caps.ReadHangup, after the case checked the documented fallback:
+// the case is skipped with the reason.
+func (f *fixture) skipNoReadHangup(checked string) {
+	f.t.Helper()
+	f.t.Skipf("the backend does not report ReadHangup for a peer's write shutdown (Capabilities.ReadHangup false: poll(2) without POLLRDHUP); checked instead: %s", checked)
+}
+
 // has reports whether all of want are set.
 func has(want ep.Events) func(ep.Events) bool {
 	return func(e ep.Events) bool { return e&want == want }

@@ -35,6 +35,7 @@
 package eventpolltest
 
 import (
+	"runtime"
 	"testing"
 
 	ep "github.com/eventpoll/eventpoll"
@@ -61,20 +62,33 @@ type Caps struct {
 	// where registrations are keyed by fd number (kqueue). KernelEpoll
 	// implies it.
 	KernelEdge bool
+	// ReadHangup: ReadHangup is reported when the peer shuts down only its
+	// writing side (eventpoll.Capabilities.ReadHangup; not on poll and
+	// select on darwin and most BSDs, whose poll(2) has no POLLRDHUP).
+	// Without it the cases about a peer's write shutdown check what is
+	// documented instead (Readable, a read returns 0, no Hangup) and are
+	// then skipped with the reason.
+	ReadHangup bool
 }
 
 // DefaultCaps returns the capabilities of the backends this module knows:
 // "epoll" and "sim" are kernel eventpolls, "kqueue" has the kernel's edge
 // triggering but keys registrations by fd number, "select" refuses fds >=
-// eventpoll.FDSetSize, and every other backend gets the shared behaviour only.
+// eventpoll.FDSetSize; all of these and "poll" and "io_uring" report
+// ReadHangup for a peer's write shutdown, poll and select on Linux only
+// (elsewhere it depends on the kernel: eventpoll.Capabilities.ReadHangup).
+// Every other backend gets the shared behaviour only.
 func DefaultCaps(backend string) Caps {
+	linux := runtime.GOOS == "linux"
 	switch backend {
 	case "epoll", "sim":
-		return Caps{Exclusive: true, KernelEpoll: true, KernelEdge: true}
+		return Caps{Exclusive: true, KernelEpoll: true, KernelEdge: true, ReadHangup: true}
 	case "kqueue":
-		return Caps{KernelEdge: true}
+		return Caps{KernelEdge: true, ReadHangup: true}
 	case "select":
-		return Caps{FDLimit: ep.FDSetSize}
+		return Caps{FDLimit: ep.FDSetSize, ReadHangup: linux}
+	case "poll", "io_uring":
+		return Caps{ReadHangup: linux}
 	default:
 		return Caps{}
 	}
@@ -107,7 +121,7 @@ func CapsOf(k ep.Kernel, backend string) Caps {
 		return DefaultCaps(backend)
 	}
 	c := ep.CapabilitiesOf(p)
-	return Caps{Exclusive: c.Exclusive, FDLimit: c.FDLimit, KernelEpoll: c.KernelEdge && c.KeyedByFile, KernelEdge: c.KernelEdge}
+	return Caps{Exclusive: c.Exclusive, FDLimit: c.FDLimit, KernelEpoll: c.KernelEdge && c.KeyedByFile, KernelEdge: c.KernelEdge, ReadHangup: c.ReadHangup}
 }
 
 // RunTarget runs every case against target, each as a subtest of t named

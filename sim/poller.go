@@ -68,7 +68,7 @@ func (p *Poller) Backend() string { return backend }
 
 // Capabilities implements eventpoll.Capable: a kernel eventpoll.
 func (p *Poller) Capabilities() ep.Capabilities {
-	return ep.Capabilities{KernelEdge: true, KeyedByFile: true, Exclusive: true}
+	return ep.Capabilities{KernelEdge: true, KeyedByFile: true, Exclusive: true, ReadHangup: true}
 }
 
 // Add registers fd (epoll_ctl ADD).
