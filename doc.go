@@ -7,7 +7,11 @@
 // (default) and select on NetBSD and OpenBSD; none on Windows and other
 // systems, where New fails with an error matching errors.ErrUnsupported and
 // everything above the Poller runs on the sim package's Kernel (README:
-// Platforms).
+// Platforms). What differs between backends is in Capabilities: for example
+// poll and select on darwin and most BSDs do not report ReadHangup for a
+// peer's write shutdown (Capabilities.ReadHangup), so a program that must
+// see it there asks for Readable and takes a read that returns 0 as the
+// peer's FIN.
 //
 // # The model
 //

@@ -26,6 +26,10 @@ const (
 	Hangup Events = 1 << 4
 	// ReadHangup: the peer shut down its writing side (it sent FIN). Data it
 	// sent before is still readable and the local side can still write.
+	// Backends whose Capabilities.ReadHangup is false (poll and select on
+	// darwin and most BSDs, whose poll(2) has no POLLRDHUP) report it only
+	// with Hangup; there the peer's FIN shows as Readable, and a read
+	// returns 0.
 	ReadHangup Events = 1 << 5
 )
 
