@@ -106,7 +106,6 @@ type emuItem struct {
 	disabled bool   // one-shot: reported, waiting for Modify
 	probing  bool   // listed in emu.probe
 	chg      uint64 // emu.seq when the interest, masks or state last changed
-	socket   bool   // the fd is a socket (select emulates ReadHangup on sockets)
 }
 
 // want is every condition the registration may report.

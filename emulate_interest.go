@@ -13,12 +13,13 @@ import (
 
 // checkFD applies epoll's fd checks: EBADF for an fd that is not open, EPERM
 // for a regular file or a directory (which poll and select would always
-// report ready). It reports whether fd is a socket.
-func checkFD(fd int) (socket bool, err error) {
+// report ready).
+func checkFD(fd int) error {
 	if fd < 0 {
-		return false, syscall.EBADF
+		return syscall.EBADF
 	}
 	var st unix.Stat_t
+	var err error
 	for {
 		err = unix.Fstat(fd, &st)
 		if err != syscall.EINTR {
@@ -26,15 +27,13 @@ func checkFD(fd int) (socket bool, err error) {
 		}
 	}
 	if err != nil {
-		return false, err
+		return err
 	}
 	switch st.Mode & unix.S_IFMT {
 	case unix.S_IFREG, unix.S_IFDIR:
-		return false, syscall.EPERM
-	case unix.S_IFSOCK:
-		return true, nil
+		return syscall.EPERM
 	}
-	return false, nil
+	return nil
 }
 
 // Add implements Poller.Add.
@@ -48,8 +47,7 @@ func (e *emu) Add(fd int, ev Events, data uint64) error {
 	if ev&Exclusive != 0 {
 		return e.opErr("add", fd, ErrUnsupported)
 	}
-	sock, err := checkFD(fd)
-	if err != nil {
+	if err := checkFD(fd); err != nil {
 		return e.opErr("add", fd, err)
 	}
 	if err := e.be.checkFD(fd); err != nil {
@@ -76,7 +74,7 @@ func (e *emu) Add(fd int, ev Events, data uint64) error {
 		e.index = idx
 	}
 	e.gen++
-	e.items = append(e.items, emuItem{fd: fd, gen: e.gen, data: data, ev: ev, socket: sock})
+	e.items = append(e.items, emuItem{fd: fd, gen: e.gen, data: data, ev: ev})
 	i := len(e.items) - 1
 	e.index[fd] = int32(i + 1)
 	e.be.slotAdded(e, i)
@@ -95,7 +93,7 @@ func (e *emu) Modify(fd int, ev Events, data uint64) error {
 	if ev&Exclusive != 0 {
 		return e.opErr("modify", fd, ErrUnsupported)
 	}
-	if _, err := checkFD(fd); err != nil {
+	if err := checkFD(fd); err != nil {
 		return e.opErr("modify", fd, err)
 	}
 	if err := e.be.checkFD(fd); err != nil {
@@ -132,7 +130,7 @@ func (e *emu) Delete(fd int) error {
 	if e.closedA.Load() {
 		return e.opErr("delete", fd, ErrClosed)
 	}
-	_, ferr := checkFD(fd)
+	ferr := checkFD(fd)
 	if ferr != nil && ferr != syscall.EBADF {
 		return e.opErr("delete", fd, ferr)
 	}

@@ -355,7 +355,7 @@ func (p *uringPoller) Add(fd int, events Events, data uint64) error {
 	if p.closedA.Load() {
 		return p.opErr("add", fd, ErrClosed)
 	}
-	if _, err := checkFD(fd); err != nil {
+	if err := checkFD(fd); err != nil {
 		return p.opErr("add", fd, err)
 	}
 	p.mu.Lock()
