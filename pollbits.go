@@ -20,6 +20,13 @@ const (
 	pollNval = 0x20 // POLLNVAL: the fd is not open (always reported)
 )
 
+// pollRequestBits pairs the conditions that are asked for with their poll(2)
+// bits, the same in both directions.
+var pollRequestBits = [...]struct {
+	ev  Events
+	bit int16
+}{{Readable, pollIn}, {Priority, pollPri}, {Writable, pollOut}}
+
 // pollEventsBSD translates conditions to poll(2) request bits on darwin and
 // the BSDs. rdhup is the system's POLLRDHUP where its poll(2) reports a
 // peer's write shutdown with it (FreeBSD's, once probed: pollrdhup_freebsd.go),
@@ -28,14 +35,10 @@ const (
 // POLLHUP) are always reported and need not be asked for.
 func pollEventsBSD(ev Events, rdhup int16) int16 {
 	var b int16
-	if ev&Readable != 0 {
-		b |= pollIn
-	}
-	if ev&Priority != 0 {
-		b |= pollPri
-	}
-	if ev&Writable != 0 {
-		b |= pollOut
+	for _, m := range pollRequestBits {
+		if ev&m.ev != 0 {
+			b |= m.bit
+		}
 	}
 	if ev&ReadHangup != 0 {
 		b |= rdhup
@@ -52,14 +55,10 @@ func pollEventsBSD(ev Events, rdhup int16) int16 {
 // has no condition: the backends handle it before translating.
 func fromPollBSD(revents, rdhup int16) Events {
 	var ev Events
-	if revents&pollIn != 0 {
-		ev |= Readable
-	}
-	if revents&pollPri != 0 {
-		ev |= Priority
-	}
-	if revents&pollOut != 0 {
-		ev |= Writable
+	for _, m := range pollRequestBits {
+		if revents&m.bit != 0 {
+			ev |= m.ev
+		}
 	}
 	if revents&pollErr != 0 {
 		ev |= Error
