@@ -531,9 +531,15 @@ func appendIn(c *Conn, p []byte) {
 }
 
 // uringAgain delivers the bytes kept while the connection was paused or
-// over budget, then a deferred end of file, and re-arms the receive.
+// over budget (those over budget in a later iteration than the one that
+// received them, after the other connections' completions), then a
+// deferred end of file, and re-arms the receive.
 func (l *Loop) uringAgain(c *Conn) {
 	if c.stash && c.state == stateOpen && !c.paused && !c.rdShut {
+		if c.rdIter == l.ur.iter && int(c.rdBytes) >= l.cfg.budget {
+			l.requeue(c) // the loop polls the ring without waiting, then delivers
+			return
+		}
 		c.rdIter, c.rdBytes = l.ur.iter, int32(len(c.in))
 		l.callData(c)
 		if !l.afterData(c) {
