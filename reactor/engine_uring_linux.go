@@ -35,9 +35,11 @@ import (
 //     reuses its number.
 //   - Other goroutines wake the loop by writing an eventfd that has a read
 //     request pending.
-//   - Each iteration makes one io_uring_enter call that submits what the
-//     previous iteration queued and waits for completions (or the next
-//     timer), then handles the completions, tasks, timers and dirty
+//   - Each iteration submits what the previous one queued and collects
+//     completions with one io_uring_enter that does not wait (a raw system
+//     call, so the Go scheduler does not hand the loop's P off); only when
+//     that finds nothing does a second one wait for a completion or the
+//     next timer. Then it handles the completions, tasks, timers and dirty
 //     connections as the readiness loop does.
 
 // Request kinds in bits 24-31 of the user data.
@@ -230,7 +232,15 @@ func (l *Loop) runCompletion() {
 		}
 		l.tlsYield()
 		ur.bufs.Publish()
-		_, err := ur.ring.Enter(ur.ring.Flush(), wait, timeout, ur.wa)
+		// First submit and collect without waiting, as a raw system call
+		// (it cannot block): on a busy loop it finds completions, and the
+		// wait never goes through the Go scheduler's hand-off of a call
+		// that may block. Only when nothing completed does the loop wait,
+		// in an ordinary system call.
+		_, err := ur.ring.Submit(ur.ring.Flush(), uring.EnterGetEvents)
+		if err == nil && wait > 0 && ur.ring.CQReady() == 0 {
+			_, err = ur.ring.Enter(ur.ring.Flush(), wait, timeout, ur.wa)
+		}
 		if err != nil && !errors.Is(err, unix.ETIME) && !errors.Is(err, unix.EINTR) &&
 			!errors.Is(err, unix.EBUSY) && !errors.Is(err, unix.EAGAIN) {
 			l.cfg.log.Error("reactor: io_uring_enter failed; closing the loop", "loop", l.id, "err", err)
