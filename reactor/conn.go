@@ -61,16 +61,14 @@ type Conn struct {
 	rdShut         bool // Shutdown ended the input: later bytes are discarded
 	notifyWritable bool // OnWritable due
 	registered     uint32
-	// Completion engine (engine_uring_linux.go): requests in flight, the
-	// send slot in use, bytes in c.in not yet delivered, and the bytes
-	// delivered in iteration rdIter.
-	uops    uint8
-	stash   bool
-	uslot   int32
-	rdIter  uint32
-	rdBytes int32
-	fatal   error     // close with this error at the next settle
-	tls     *tlsState // nil for a plain connection (tls.go)
+	// Completion engine (engine_uring_linux.go): requests in flight, bytes
+	// in c.in not yet delivered, and the rest of its per-connection state.
+	uops  uint8
+	stash bool
+	//lint:ignore U1000 empty, and so unused, where the engine does not exist
+	ur    uringConn
+	fatal error     // close with this error at the next settle
+	tls   *tlsState // nil for a plain connection (tls.go)
 
 	idle       int64 // idle timeout in ns, 0 none
 	lastActive int64

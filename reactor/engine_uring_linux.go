@@ -70,6 +70,14 @@ func uringData(fd int, op uint8, gen uint32) uint64 {
 	return uint64(uint32(fd)&(uringMaxFD-1)) | uint64(op)<<24 | uint64(gen)<<32
 }
 
+// uringConn is a connection's completion-engine state: the send slot in
+// flight, and the bytes delivered in iteration rdIter (the read budget).
+type uringConn struct {
+	uslot   int32
+	rdIter  uint32
+	rdBytes int32
+}
+
 // uringLoop is a loop's completion engine.
 type uringLoop struct {
 	ring  *uring.Ring
@@ -500,10 +508,10 @@ func (l *Loop) uringInput(c *Conn, p []byte) {
 		return // closing: input is discarded
 	}
 	ur := l.ur
-	if c.rdIter != ur.iter {
-		c.rdIter, c.rdBytes = ur.iter, 0
+	if c.ur.rdIter != ur.iter {
+		c.ur.rdIter, c.ur.rdBytes = ur.iter, 0
 	}
-	if c.paused || c.stash || int(c.rdBytes) >= l.cfg.budget {
+	if c.paused || c.stash || int(c.ur.rdBytes) >= l.cfg.budget {
 		appendIn(c, p)
 		c.stash = true
 		if !c.paused {
@@ -511,7 +519,7 @@ func (l *Loop) uringInput(c *Conn, p []byte) {
 		}
 		return
 	}
-	c.rdBytes += int32(len(p))
+	c.ur.rdBytes += int32(len(p))
 	if c.inBuf != nil {
 		appendIn(c, p)
 	} else {
@@ -546,11 +554,11 @@ func appendIn(c *Conn, p []byte) {
 // deferred end of file, and re-arms the receive.
 func (l *Loop) uringAgain(c *Conn) {
 	if c.stash && c.state == stateOpen && !c.paused && !c.rdShut {
-		if c.rdIter == l.ur.iter && int(c.rdBytes) >= l.cfg.budget {
+		if c.ur.rdIter == l.ur.iter && int(c.ur.rdBytes) >= l.cfg.budget {
 			l.requeue(c) // the loop polls the ring without waiting, then delivers
 			return
 		}
-		c.rdIter, c.rdBytes = l.ur.iter, int32(len(c.in))
+		c.ur.rdIter, c.ur.rdBytes = l.ur.iter, int32(len(c.in))
 		l.callData(c)
 		if !l.afterData(c) {
 			return
@@ -597,7 +605,7 @@ func (l *Loop) uringSend(c *Conn) {
 		l.sqe().PrepSendmsg(c.fd, &s.msg, unix.MSG_NOSIGNAL, ud)
 	}
 	c.uops |= uringSending
-	c.uslot = idx
+	c.ur.uslot = idx
 	c.wantWrite = true
 }
 
@@ -661,7 +669,7 @@ func (l *Loop) uringCancel(fd int) {
 			cancel(uopWatch, fd)
 		}
 		if c.uops&uringSending != 0 {
-			l.sqe().PrepCancel(uringData(int(c.uslot), uopSend, 0), 0, uringData(0, uopCancel, 0))
+			l.sqe().PrepCancel(uringData(int(c.ur.uslot), uopSend, 0), 0, uringData(0, uopCancel, 0))
 		}
 		c.uops &^= uringRecv | uringRecvCancel | uringConnecting | uringEOF | uringWatch
 	case e.ln != nil && e.ln.pc != nil:
