@@ -46,10 +46,12 @@ const (
 	// multishot receive per connection into buffers the kernel takes from
 	// a provided-buffer ring shared by the loop's connections (an idle
 	// connection holds none), queued output sent with send or sendmsg
-	// (one request in flight per connection), closes and cancellations
-	// through the ring, wake-ups through an eventfd read, and one
-	// io_uring_enter per iteration that submits and waits, on a ring set
-	// up SINGLE_ISSUER|DEFER_TASKRUN where the kernel has them (each loop
+	// (one request in flight per connection), cancellations through the
+	// ring (a descriptor is closed once the queue naming it is submitted),
+	// wake-ups through an eventfd read, and per iteration one
+	// io_uring_enter that submits and collects without waiting (a second,
+	// waiting one only when nothing had completed), on a ring set up
+	// SINGLE_ISSUER|DEFER_TASKRUN where the kernel has them (each loop
 	// goroutine is then locked to its thread). Handler API and rules are
 	// the readiness engine's: backpressure stops re-arming the receive
 	// (and cancels it), ReadBudget bounds the bytes delivered per

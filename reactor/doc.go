@@ -82,9 +82,11 @@
 // ring when OnData does. Output is queued as above (a Write is never sent
 // directly) and sent with one send or sendmsg request in flight per
 // connection. Each iteration makes one io_uring_enter that submits what
-// the previous one queued and waits for completions or the next timer;
-// closing a descriptor submits the queue first (it may hold requests that
-// name it), and a full submission queue is submitted early.
+// the previous one queued and collects completions without waiting (a raw
+// system call, so the Go scheduler does not hand the loop's P off); only
+// when nothing completed does a second one wait for a completion or the
+// next timer. Closing a descriptor submits the queue first (it may hold
+// requests that name it), and a full submission queue is submitted early.
 //
 // The rules above hold with these differences: backpressure cancels the
 // receive (bytes that arrived before the cancellation are kept, not

@@ -67,7 +67,7 @@ type Server struct {
 	// zero value: a Poller reports readiness, the loop reads and writes)
 	// or EngineCompletion (io_uring on Linux: multishot accept, multishot
 	// receive into a shared provided-buffer ring, sends submitted in
-	// batches, one io_uring_enter per loop iteration). The completion
+	// batches, one io_uring_enter per busy loop iteration). The completion
 	// engine serves the same Handler API with the same rules (see
 	// Engine); where it cannot serve the configuration (io_uring
 	// unavailable, TLSConfig or TLSClientConfig set, a Kernel other than
