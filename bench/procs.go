@@ -34,7 +34,10 @@ type impl struct {
 //	gnet[:loops]               panjf2000/gnet/v2
 //	nbio[:loops]               lesismal/nbio
 //	c-uring                    the C io_uring server (bench/cserver/uring_echo.c)
-//	eventpoll:BACKEND:TRIG:LOOPS  the reactor, e.g. eventpoll:epoll:et:1
+//	eventpoll:BACKEND:TRIG:LOOPS  the reactor, e.g. eventpoll:epoll:et:1;
+//	                           TRIG cq is the completion engine (io_uring
+//	                           requests; BACKEND is its fallback), e.g.
+//	                           eventpoll:io_uring:cq:1
 //	eventpoll:BACKEND:TRIG:LOOPS:raw  the same on rawKernel (an experiment)
 func parseImpl(name, self, cbin string) (impl, error) {
 	f := strings.Split(name, ":")
@@ -63,7 +66,7 @@ func parseImpl(name, self, cbin string) (impl, error) {
 		}
 	case "eventpoll":
 		if len(f) != 4 && (len(f) != 5 || f[4] != "raw") {
-			return im, fmt.Errorf("impl %q: want eventpoll:BACKEND:et|lt:LOOPS[:raw]", name)
+			return im, fmt.Errorf("impl %q: want eventpoll:BACKEND:et|lt|cq:LOOPS[:raw]", name)
 		}
 		if f[1] == "select" {
 			im.MaxConns = 900

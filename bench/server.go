@@ -21,7 +21,7 @@ type serverConfig struct {
 	Impl    string // "eventpoll", "net", "netpoll", "gnet", "nbio"
 	Addr    string
 	Backend string // eventpoll: "epoll", "poll", "select"
-	Trigger string // eventpoll: "et" or "lt"
+	Trigger string // eventpoll: "et", "lt", or "cq" (the completion engine)
 	Loops   int    // eventpoll and netpoll: event loops (0: one per CPU)
 	// Raw selects the rawKernel experiment (eventpoll only).
 	Raw bool
@@ -36,7 +36,7 @@ func runServer(args []string) error {
 	fs.StringVar(&cfg.Impl, "impl", "net", "eventpoll, net, netpoll, gnet or nbio")
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:7000", "listen address")
 	fs.StringVar(&cfg.Backend, "backend", "epoll", "eventpoll backend")
-	fs.StringVar(&cfg.Trigger, "trigger", "et", "eventpoll trigger mode: et or lt")
+	fs.StringVar(&cfg.Trigger, "trigger", "et", "eventpoll trigger mode: et or lt, or cq for the completion engine (io_uring)")
 	fs.IntVar(&cfg.Loops, "loops", 1, "event loops (eventpoll, netpoll; 0: GOMAXPROCS)")
 	fs.BoolVar(&cfg.Raw, "raw", false, "eventpoll: raw system calls for reads and writes on non-blocking sockets (experiment)")
 	fs.StringVar(&cfg.StatsFile, "stats-file", "", "on SIGUSR1, write \"SEQ ALLOCS\" (heap objects allocated so far) to this file")

@@ -32,8 +32,10 @@ func serveEventpoll(ctx context.Context, cfg serverConfig) error {
 		s.Trigger = reactor.Edge
 	case "lt":
 		s.Trigger = reactor.Level
+	case "cq":
+		s.Engine = reactor.EngineCompletion
 	default:
-		return fmt.Errorf("unknown trigger %q (want et or lt)", cfg.Trigger)
+		return fmt.Errorf("unknown trigger %q (want et, lt or cq)", cfg.Trigger)
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- s.ListenAndServe(ctx, "tcp", cfg.Addr) }()

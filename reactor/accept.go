@@ -34,6 +34,10 @@ func (l *Loop) openListener(a *listenFD) {
 }
 
 func (l *Loop) armListener(a *listenFD) {
+	if l.ur != nil {
+		l.uringArmListener(a)
+		return
+	}
 	gen, err := l.register(a.fd, eventpoll.Readable, fdEntry{ln: a})
 	if err != nil && (isErr(err, syscall.ENOMEM) || isErr(err, syscall.ENOSPC)) {
 		// A passing shortage (epoll_ctl): try again after a backoff, as
@@ -65,7 +69,7 @@ func (l *Loop) closeListener(a *listenFD) {
 	if !a.paused {
 		l.unregister(a.fd)
 	}
-	l.k.Close(a.fd)
+	l.closeFD(a.fd, false)
 	a.ln.fdClosed()
 }
 
@@ -92,17 +96,23 @@ func (l *Loop) listenEvent(a *listenFD) {
 			return
 		}
 		a.backoff = 0
-		target := l
-		if !a.ln.reusePort {
-			target = l.s.pickLoop()
-		}
-		target.nconns.Add(1)
-		if target == l {
-			l.openAccepted(fd, tcp)
-		} else if target.push(task{kind: taskConn, fd: fd, tcp: tcp}) != nil {
-			l.k.Close(fd)
-			target.nconns.Add(-1)
-		}
+		l.handOff(a, fd, tcp)
+	}
+}
+
+// handOff gives an accepted connection to its loop: this one under
+// AcceptReusePort, else the one with the fewest connections.
+func (l *Loop) handOff(a *listenFD, fd int, tcp bool) {
+	target := l
+	if !a.ln.reusePort {
+		target = l.s.pickLoop()
+	}
+	target.nconns.Add(1)
+	if target == l {
+		l.openAccepted(fd, tcp)
+	} else if target.push(task{kind: taskConn, fd: fd, tcp: tcp}) != nil {
+		l.k.Close(fd)
+		target.nconns.Add(-1)
 	}
 }
 

@@ -14,12 +14,22 @@ import (
 
 // BenchmarkEcho measures one echoed message (write, then read the echo)
 // over loopback TCP with an in-process client; allocs/op counts the whole
-// process, server and client.
+// process, server and client. Cases: the readiness engine edge- and
+// level-triggered, and the completion engine where it runs.
 func BenchmarkEcho(b *testing.B) {
+	type engineCase struct {
+		name    string
+		trigger Trigger
+		engine  Engine
+	}
+	cases := []engineCase{{"edge", Edge, EngineReadiness}, {"level", Level, EngineReadiness}}
+	if completionUnavailable() == nil {
+		cases = append(cases, engineCase{"completion", Edge, EngineCompletion})
+	}
 	for _, size := range []int{64, 4 << 10, 64 << 10} {
-		for _, trig := range []Trigger{Edge, Level} {
-			b.Run(trig.String()+"/"+byteSize(size), func(b *testing.B) {
-				s := &Server{Handler: &echoHandler{}, Loops: 1, Trigger: trig}
+		for _, ec := range cases {
+			b.Run(ec.name+"/"+byteSize(size), func(b *testing.B) {
+				s := &Server{Handler: &echoHandler{}, Loops: 1, Trigger: ec.trigger, Engine: ec.engine}
 				addr, _ := serve(b, s, "tcp", "127.0.0.1:0")
 				c, err := net.Dial("tcp", addr.String())
 				if err != nil {

@@ -33,7 +33,7 @@ func TestHalfClose(t *testing.T) {
 	for _, m := range modes() {
 		t.Run(m.String(), func(t *testing.T) {
 			for _, h := range []Handler{&echoHandler{}, &hangupHandler{}} {
-				s := &Server{Handler: h, Loops: 1, Backend: m.backend, Trigger: m.trigger}
+				s := &Server{Handler: h, Loops: 1, Backend: m.backend, Trigger: m.trigger, Engine: m.engine}
 				addr, stop := serve(t, s, "tcp", "127.0.0.1:0")
 				c, err := net.Dial("tcp", addr.String())
 				if err != nil {
@@ -87,7 +87,7 @@ func TestPeerResetDuringLargeWrite(t *testing.T) {
 	for _, m := range modes() {
 		t.Run(m.String(), func(t *testing.T) {
 			h := &blastHandler{total: 32 << 20, errc: make(chan error, 1)}
-			s := &Server{Handler: h, Loops: 1, Backend: m.backend, Trigger: m.trigger}
+			s := &Server{Handler: h, Loops: 1, Backend: m.backend, Trigger: m.trigger, Engine: m.engine}
 			addr, _ := serve(t, s, "tcp", "127.0.0.1:0")
 			c, err := net.Dial("tcp", addr.String())
 			if err != nil {
@@ -119,7 +119,7 @@ func TestIdleTimeout(t *testing.T) {
 	for _, m := range modes() {
 		t.Run(m.String(), func(t *testing.T) {
 			h := &echoHandler{}
-			s := &Server{Handler: h, Loops: 1, Backend: m.backend, Trigger: m.trigger, IdleTimeout: 400 * time.Millisecond}
+			s := &Server{Handler: h, Loops: 1, Backend: m.backend, Trigger: m.trigger, Engine: m.engine, IdleTimeout: 400 * time.Millisecond}
 			addr, _ := serve(t, s, "tcp", "127.0.0.1:0")
 			silent, err := net.Dial("tcp", addr.String())
 			if err != nil {
@@ -217,7 +217,7 @@ func TestShutdownFlushesQueuedOutput(t *testing.T) {
 				// Once the socket is full, report what is still queued.
 				c.Loop().AfterFunc(50*time.Millisecond, func() { queued <- c.OutboundBuffered() })
 			}}
-			s := &Server{Handler: h, Loops: 2, Backend: m.backend, Trigger: m.trigger}
+			s := &Server{Handler: h, Loops: 2, Backend: m.backend, Trigger: m.trigger, Engine: m.engine}
 			addr, _ := serve(t, s, "tcp", "127.0.0.1:0")
 			var conns []net.Conn
 			for i := 0; i < 2; i++ {
@@ -282,7 +282,7 @@ func TestAsyncWriteOrder(t *testing.T) {
 	for _, m := range modes() {
 		t.Run(m.String(), func(t *testing.T) {
 			conns := make(chan *Conn, 1)
-			s := &Server{Handler: &funcHandler{open: func(c *Conn) { conns <- c }}, Loops: 2, Backend: m.backend, Trigger: m.trigger}
+			s := &Server{Handler: &funcHandler{open: func(c *Conn) { conns <- c }}, Loops: 2, Backend: m.backend, Trigger: m.trigger, Engine: m.engine}
 			addr, _ := serve(t, s, "tcp", "127.0.0.1:0")
 			cl, err := net.Dial("tcp", addr.String())
 			if err != nil {
@@ -350,7 +350,7 @@ func TestResetAfterReadHangup(t *testing.T) {
 	for _, m := range modes() {
 		t.Run(m.String(), func(t *testing.T) {
 			h := &lingerHandler{hangups: make(chan *Conn, 1)}
-			s := &Server{Handler: h, Loops: 1, Backend: m.backend, Trigger: m.trigger}
+			s := &Server{Handler: h, Loops: 1, Backend: m.backend, Trigger: m.trigger, Engine: m.engine}
 			addr, _ := serve(t, s, "tcp", "127.0.0.1:0")
 			c, err := net.Dial("tcp", addr.String())
 			if err != nil {

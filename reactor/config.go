@@ -32,6 +32,48 @@ func (t Trigger) String() string {
 	return "edge"
 }
 
+// Engine selects how a Server's loops drive their connections.
+type Engine int
+
+const (
+	// EngineReadiness drives connections with a Poller (Server.Backend):
+	// it reports which sockets are ready, and the loop reads and writes
+	// them with system calls of its own. It is the default, and it runs on
+	// every Kernel, simulated ones included.
+	EngineReadiness Engine = iota
+	// EngineCompletion drives connections with io_uring requests on Linux
+	// (engine_uring_linux.go): a multishot accept per listening socket, a
+	// multishot receive per connection into buffers the kernel takes from
+	// a provided-buffer ring shared by the loop's connections (an idle
+	// connection holds none), queued output sent with send or sendmsg
+	// (one request in flight per connection), cancellations through the
+	// ring (a descriptor is closed once the queue naming it is submitted),
+	// wake-ups through an eventfd read, and per iteration one
+	// io_uring_enter that submits and collects without waiting (a second,
+	// waiting one only when nothing had completed), on a ring set up
+	// SINGLE_ISSUER|DEFER_TASKRUN where the kernel has them (each loop
+	// goroutine is then locked to its thread). Handler API and rules are
+	// the readiness engine's: backpressure stops re-arming the receive
+	// (and cancels it), ReadBudget bounds the bytes delivered per
+	// connection and iteration (the rest waits for the next), graceful
+	// close and half-close, MaxInbound and MaxOutbound, timers, EMFILE
+	// (reserve descriptor and backoff), generation numbers in the user
+	// data of every request, Loop.Submit, Dial (a poll request for the
+	// connect), UDP (a one-shot poll request, then recvfrom). Writes are
+	// always queued (no direct write of large buffers). It needs Linux
+	// 6.0 (multishot receive) and the host Kernel, and does not run TLS;
+	// see Server.Engine for what happens otherwise.
+	EngineCompletion
+)
+
+// String returns "readiness" or "completion".
+func (e Engine) String() string {
+	if e == EngineCompletion {
+		return "completion"
+	}
+	return "readiness"
+}
+
 // AcceptPolicy selects how accepted connections are spread over the loops.
 type AcceptPolicy int
 
@@ -66,6 +108,7 @@ const (
 type config struct {
 	loops       int
 	backend     string
+	completion  bool // EngineCompletion, after the fallback checks
 	edge        bool
 	untilEAGAIN bool
 	accept      AcceptPolicy
@@ -155,6 +198,11 @@ func (s *Server) config() config {
 		n = 4 * runtime.GOMAXPROCS(0)
 	}
 	c.tlsSem = make(chan struct{}, n)
-	c.backend = fallbackBackend(c.k, c.backend, c.log)
+	if s.Engine == EngineCompletion {
+		c.completion = completionFallback(&c)
+	}
+	if !c.completion {
+		c.backend = fallbackBackend(c.k, c.backend, c.log)
+	}
 	return c
 }

@@ -8,6 +8,17 @@ import (
 
 type connState uint8
 
+// Bits of Conn.uops: the completion engine's requests in flight for a
+// connection (engine_uring_linux.go).
+const (
+	uringRecv       uint8 = 1 << iota // a multishot receive is armed
+	uringRecvCancel                   // and its cancellation was submitted
+	uringSending                      // a send is in flight (slot uslot)
+	uringConnecting                   // a poll for the connect is armed
+	uringEOF                          // end of file seen, due after the stashed bytes
+	uringWatch                        // a poll for errors is armed while not receiving
+)
+
 const (
 	stateConnecting connState = iota // Dial: waiting for the connect to end
 	stateOpen                        // reading and writing
@@ -50,8 +61,14 @@ type Conn struct {
 	rdShut         bool // Shutdown ended the input: later bytes are discarded
 	notifyWritable bool // OnWritable due
 	registered     uint32
-	fatal          error     // close with this error at the next settle
-	tls            *tlsState // nil for a plain connection (tls.go)
+	// Completion engine (engine_uring_linux.go): requests in flight, bytes
+	// in c.in not yet delivered, and the rest of its per-connection state.
+	uops  uint8
+	stash bool
+	//lint:ignore U1000 empty, and so unused, where the engine does not exist
+	ur    uringConn
+	fatal error     // close with this error at the next settle
+	tls   *tlsState // nil for a plain connection (tls.go)
 
 	idle       int64 // idle timeout in ns, 0 none
 	lastActive int64
@@ -166,7 +183,7 @@ func (c *Conn) Write(p []byte) (int, error) {
 	if c.tls != nil {
 		return c.tlsWrite(p)
 	}
-	if len(p) >= directWriteMin && c.out.n == 0 && c.state == stateOpen && !c.wantWrite {
+	if len(p) >= directWriteMin && c.out.n == 0 && c.state == stateOpen && !c.wantWrite && c.l.ur == nil {
 		n, err := c.l.k.Write(c.fd, p)
 		if n > 0 {
 			c.lastActive = c.l.now

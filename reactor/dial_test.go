@@ -39,9 +39,9 @@ func (h *collector) OnClose(c *Conn, err error) { h.closed <- err }
 func TestDialEcho(t *testing.T) {
 	for _, m := range modes() {
 		t.Run(m.String(), func(t *testing.T) {
-			srv := &Server{Handler: &echoHandler{}, Loops: 1, Backend: m.backend, Trigger: m.trigger}
+			srv := &Server{Handler: &echoHandler{}, Loops: 1, Backend: m.backend, Trigger: m.trigger, Engine: m.engine}
 			addr, _ := serve(t, srv, "tcp", "127.0.0.1:0")
-			cli := &Server{Loops: 1, Backend: m.backend, Trigger: m.trigger}
+			cli := &Server{Loops: 1, Backend: m.backend, Trigger: m.trigger, Engine: m.engine}
 			defer cli.Close()
 			msg := bytes.Repeat([]byte("dial "), 100000)
 			h := newCollector(len(msg))

@@ -69,6 +69,39 @@
 // for the socket, and readable interest is removed while a connection is
 // paused, so no registration reports readiness nobody acts on.
 //
+// # The completion engine
+//
+// Server.Engine = EngineCompletion drives the loops with io_uring requests
+// instead of readiness events (engine_uring_linux.go): each loop owns a
+// ring (SINGLE_ISSUER|DEFER_TASKRUN where the kernel has them; the loop
+// goroutine is locked to its thread), a provided-buffer ring of 256
+// buffers of ReadBufferSize/4 (4 to 64 KiB) shared by its connections, and
+// an eventfd for wake-ups. Listeners have a multishot accept, connections
+// a multishot receive that takes a buffer from the shared ring per
+// completion; OnData sees the bytes in that buffer, which returns to the
+// ring when OnData does. Output is queued as above (a Write is never sent
+// directly) and sent with one send or sendmsg request in flight per
+// connection. Each iteration makes one io_uring_enter that submits what
+// the previous one queued and collects completions without waiting (a raw
+// system call, so the Go scheduler does not hand the loop's P off); only
+// when nothing completed does a second one wait for a completion or the
+// next timer. Closing a descriptor submits the queue first (it may hold
+// requests that name it), and a full submission queue is submitted early.
+//
+// The rules above hold with these differences: backpressure cancels the
+// receive (bytes that arrived before the cancellation are kept, not
+// delivered, until reading resumes); the read budget is per connection and
+// loop iteration (what a connection receives beyond it is delivered at the
+// next iteration, after the other connections' completions); while a
+// connection does not receive (paused, or after the peer's FIN) a
+// multishot poll watches for a reset. Dial completes with a poll request;
+// datagram sockets are read with recvfrom after a one-shot poll request.
+// TLS (TLSConfig, TLSClientConfig), a Kernel other than eventpoll.Host,
+// and a system without a usable io_uring (probed once per process:
+// io_uring_setup, IORING_REGISTER_PROBE for every operation used, a
+// provided-buffer ring, and a multishot receive on a socket pair) make the
+// server run the readiness engine instead, with one log line saying why.
+//
 // # TLS
 //
 // With Server.TLSConfig set, accepted connections speak TLS through the

@@ -45,14 +45,22 @@ func emfileServer(t *testing.T) {
 	if os.Getenv("REACTOR_TRIGGER") == "level" {
 		trigger = Level
 	}
+	engine := EngineReadiness
+	if os.Getenv("REACTOR_ENGINE") == "completion" {
+		engine = EngineCompletion
+	}
 	s := &Server{Handler: &echoHandler{}, Loops: 1, Backend: os.Getenv("REACTOR_BACKEND"), Trigger: trigger,
-		Kernel: testKernels[os.Getenv("REACTOR_KERNEL")]}
+		Engine: engine, Kernel: testKernels[os.Getenv("REACTOR_KERNEL")]}
 	ln, err := s.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		fmt.Println("ERR", err)
 		return
 	}
 	go s.ServeListener(t.Context(), ln)
+	if got := s.loops[0].Engine(); got != engine {
+		fmt.Println("ERR engine", got, "want", engine)
+		return
+	}
 	fmt.Println("ADDR", ln.Addr())
 	io.Copy(io.Discard, os.Stdin) // until the parent closes stdin
 	s.Close()
@@ -74,7 +82,7 @@ func cpuTime(t *testing.T, pid int) time.Duration {
 // Kernel named kernel in testKernels ("" is Host).
 func emfileParent(t *testing.T, m mode, kernel string) {
 	cmd := exec.Command(os.Args[0], "-test.run=^TestEMFILE$")
-	cmd.Env = append(os.Environ(), emfileChild+"=1", "REACTOR_BACKEND="+m.backend, "REACTOR_TRIGGER="+m.trigger.String(), "REACTOR_KERNEL="+kernel)
+	cmd.Env = append(os.Environ(), emfileChild+"=1", "REACTOR_BACKEND="+m.backend, "REACTOR_TRIGGER="+m.trigger.String(), "REACTOR_ENGINE="+m.engine.String(), "REACTOR_KERNEL="+kernel)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)

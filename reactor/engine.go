@@ -41,6 +41,10 @@ func (c *Conn) interest() eventpoll.Events {
 // updateInterest changes a level-triggered registration to what the
 // connection needs now.
 func (l *Loop) updateInterest(c *Conn) {
+	if l.ur != nil {
+		l.uringInterest(c)
+		return
+	}
 	if l.edge || c.state == stateClosed {
 		return
 	}
@@ -73,13 +77,19 @@ func (l *Loop) rearm(c *Conn) {
 // addConn registers a connection and opens it (OnOpen) unless it is still
 // connecting.
 func (l *Loop) addConn(c *Conn) error {
-	ev := c.interest()
-	gen, err := l.register(c.fd, ev, fdEntry{c: c})
-	if err != nil {
-		return err
+	if l.ur != nil {
+		if err := l.uringAddConn(c); err != nil {
+			return err
+		}
+	} else {
+		ev := c.interest()
+		gen, err := l.register(c.fd, ev, fdEntry{c: c})
+		if err != nil {
+			return err
+		}
+		c.gen = gen
+		c.registered = uint32(ev)
 	}
-	c.gen = gen
-	c.registered = uint32(ev)
 	l.schedule(c)
 	if c.state == stateOpen {
 		if c.tls != nil {
@@ -306,7 +316,10 @@ func (l *Loop) readEOF(c *Conn) {
 // (then it waits for writable). It returns the error that must close the
 // connection (EPIPE, ECONNRESET, ...); it never closes it itself.
 func (l *Loop) flush(c *Conn) error {
-	for c.out.n > 0 {
+	if l.ur != nil {
+		l.uringSend(c) // one send request in flight; more when it completes
+	}
+	for l.ur == nil && c.out.n > 0 {
 		var n int
 		var err error
 		if p := c.out.pending(); len(p) == 1 {
@@ -417,11 +430,7 @@ func (l *Loop) closeConn(c *Conn, err error, abort bool) {
 	c.state = stateClosed
 	c.closed.Store(true)
 	l.unregister(c.fd)
-	if abort {
-		l.k.Abort(c.fd)
-	} else {
-		l.k.Close(c.fd)
-	}
+	l.closeFD(c.fd, abort)
 	l.timers.remove(&c.tm)
 	c.endWork()
 	c.in = nil
@@ -429,7 +438,9 @@ func (l *Loop) closeConn(c *Conn, err error, abort bool) {
 		putBuf(c.inBuf)
 		c.inBuf = nil
 	}
-	c.out.release()
+	if c.uops&uringSending == 0 {
+		c.out.release() // else when the send completes: the kernel reads the buffers
+	}
 	if c.tls != nil {
 		c.tlsRelease()
 	}
@@ -439,6 +450,22 @@ func (l *Loop) closeConn(c *Conn, err error, abort bool) {
 		c.dial = nil
 	}
 	l.callClose(c, err)
+}
+
+// closeFD closes a descriptor the loop served (abort: with a reset). The
+// completion engine closes it through the ring, after the cancellations
+// of its requests, so that its number is not reused while a request
+// submitted for it waits in the submission queue.
+func (l *Loop) closeFD(fd int, abort bool) {
+	if l.ur != nil {
+		l.uringCloseFD(fd, abort)
+		return
+	}
+	if abort {
+		l.k.Abort(fd)
+	} else {
+		l.k.Close(fd)
+	}
 }
 
 // schedule (re)arms the connection's timer at its earliest deadline.

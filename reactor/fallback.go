@@ -1,6 +1,7 @@
 package reactor
 
 import (
+	"cmp"
 	"errors"
 	"log/slog"
 
@@ -26,4 +27,28 @@ func fallbackBackend(k eventpoll.Kernel, backend string, log *slog.Logger) strin
 	}
 	log.Warn("reactor: backend unavailable, falling back", "backend", backend, "fallback", eventpoll.DefaultBackend, "err", err)
 	return eventpoll.DefaultBackend
+}
+
+// completionFallback reports whether the completion engine can serve the
+// configuration. When it cannot, it logs one line saying why and points
+// c.backend at a readiness backend (eventpoll.DefaultBackend when the
+// configured one is io_uring, which needs what the engine lacked).
+func completionFallback(c *config) bool {
+	var why error
+	switch {
+	case c.k != eventpoll.Host():
+		why = errors.New("the completion engine runs on the host kernel only")
+	case c.tlsServer != nil || c.tlsClient != nil:
+		why = errors.New("TLS runs on the readiness engine only")
+	default:
+		why = completionUnavailable()
+	}
+	if why == nil {
+		return true
+	}
+	if c.backend == "io_uring" {
+		c.backend = eventpoll.DefaultBackend
+	}
+	c.log.Warn("reactor: completion engine unavailable, falling back", "engine", EngineCompletion, "fallback", EngineReadiness, "backend", cmp.Or(c.backend, eventpoll.DefaultBackend), "err", why)
+	return false
 }

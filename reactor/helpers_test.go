@@ -47,15 +47,26 @@ func (h *echoHandler) counts() (opened, closed int, errs []error) {
 type mode struct {
 	backend string
 	trigger Trigger
+	engine  Engine
 }
 
-func (m mode) String() string { return m.backend + "/" + m.trigger.String() }
+func (m mode) String() string {
+	if m.engine == EngineCompletion {
+		return "io_uring-completion"
+	}
+	return m.backend + "/" + m.trigger.String()
+}
 
-// modes lists every registered backend with both trigger modes.
+// modes lists every registered backend with both trigger modes, and the
+// completion engine where this system can run it (elsewhere a server asking
+// for it falls back, which the fallback tests cover).
 func modes() []mode {
 	var ms []mode
 	for _, b := range eventpoll.Backends() {
-		ms = append(ms, mode{b, Edge}, mode{b, Level})
+		ms = append(ms, mode{backend: b, trigger: Edge}, mode{backend: b, trigger: Level})
+	}
+	if completionUnavailable() == nil {
+		ms = append(ms, mode{backend: "io_uring", engine: EngineCompletion})
 	}
 	return ms
 }

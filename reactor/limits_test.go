@@ -17,7 +17,7 @@ func TestInboundLimit(t *testing.T) {
 			errc := make(chan error, 1)
 			// The handler never consumes anything.
 			h := &funcHandler{data: func(c *Conn) {}, close: func(c *Conn, err error) { errc <- err }}
-			s := &Server{Handler: h, Loops: 1, Backend: m.backend, Trigger: m.trigger, MaxInbound: 100 << 10}
+			s := &Server{Handler: h, Loops: 1, Backend: m.backend, Trigger: m.trigger, Engine: m.engine, MaxInbound: 100 << 10}
 			addr, _ := serve(t, s, "tcp", "127.0.0.1:0")
 			c, err := net.Dial("tcp", addr.String())
 			if err != nil {
@@ -63,7 +63,7 @@ func TestBackpressure(t *testing.T) {
 		t.Run(m.String(), func(t *testing.T) {
 			a := &amplifier{}
 			const high = 256 << 10
-			s := &Server{Handler: a, Loops: 1, Backend: m.backend, Trigger: m.trigger,
+			s := &Server{Handler: a, Loops: 1, Backend: m.backend, Trigger: m.trigger, Engine: m.engine,
 				WriteHighWater: high, WriteLowWater: high / 4, ReadBufferSize: 4 << 10}
 			addr, _ := serve(t, s, "tcp", "127.0.0.1:0")
 			c, err := net.Dial("tcp", addr.String())
@@ -116,7 +116,7 @@ func TestFloodFairness(t *testing.T) {
 				}
 				c.Discard(-1)
 			}}
-			s := &Server{Handler: h, Loops: 1, Backend: m.backend, Trigger: m.trigger}
+			s := &Server{Handler: h, Loops: 1, Backend: m.backend, Trigger: m.trigger, Engine: m.engine}
 			addr, _ := serve(t, s, "tcp", "127.0.0.1:0")
 			stop := make(chan struct{})
 			defer close(stop)

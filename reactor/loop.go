@@ -18,7 +18,8 @@ type Loop struct {
 	cfg   *config
 	id    int
 	k     eventpoll.Kernel
-	p     eventpoll.Poller
+	p     eventpoll.Poller // nil under the completion engine
+	ur    *uringLoop       // the completion engine's state, nil otherwise
 	edge  bool
 	drain bool // read until EAGAIN: the backend emulates edge triggering
 	// rearmOnAgain: Modify after EAGAIN, for an emulated edge (poll,
@@ -66,6 +67,9 @@ func eventData(fd int, gen uint32) uint64 { return uint64(uint32(fd)) | uint64(g
 
 func newLoop(s *Server, id int) (*Loop, error) {
 	cfg := &s.cfg
+	if cfg.completion {
+		return newCompletionLoop(s, id)
+	}
 	p, err := cfg.k.NewPoller(cfg.backend)
 	if err != nil {
 		return nil, err
@@ -95,19 +99,55 @@ func (l *Loop) release() {
 	if l.reserve >= 0 {
 		l.k.Close(l.reserve)
 	}
+	l.closeEngine()
+}
+
+// closeEngine closes the poller, or the completion engine's ring.
+func (l *Loop) closeEngine() {
+	if l.ur != nil {
+		l.uringClose()
+		return
+	}
 	l.p.Close()
+}
+
+// wake interrupts the loop's wait from any goroutine.
+func (l *Loop) wake() {
+	if l.ur != nil {
+		l.uringWake()
+		return
+	}
+	l.p.Wake()
 }
 
 // Server returns the server the loop belongs to.
 func (l *Loop) Server() *Server { return l.s }
 
-// Backend names the loop's poller backend.
-func (l *Loop) Backend() string { return l.p.Backend() }
+// Backend names the loop's poller backend, or "io_uring" for a loop of
+// the completion engine.
+func (l *Loop) Backend() string {
+	if l.ur != nil {
+		return "io_uring"
+	}
+	return l.p.Backend()
+}
+
+// Engine tells which engine drives the loop.
+func (l *Loop) Engine() Engine {
+	if l.ur != nil {
+		return EngineCompletion
+	}
+	return EngineReadiness
+}
 
 // clock returns the Kernel's clock in Unix nanoseconds.
 func (l *Loop) clock() int64 { return l.k.Now().UnixNano() }
 
 func (l *Loop) run() {
+	if l.ur != nil {
+		l.runCompletion() // engine_uring_linux.go
+		return
+	}
 	defer l.exit()
 	l.now = l.clock()
 	for {
@@ -162,6 +202,18 @@ func (l *Loop) run() {
 
 // register adds fd to the poller under a new generation.
 func (l *Loop) register(fd int, ev eventpoll.Events, e fdEntry) (uint32, error) {
+	gen := l.nextGen(fd)
+	if err := l.p.Add(fd, ev, eventData(fd, gen)); err != nil {
+		return 0, err
+	}
+	e.gen = gen
+	l.fds[fd] = e
+	return gen, nil
+}
+
+// nextGen returns a new generation number for fd and makes room for fd in
+// the table.
+func (l *Loop) nextGen(fd int) uint32 {
 	l.gen++
 	if l.gen == 0 {
 		l.gen = 1
@@ -169,17 +221,17 @@ func (l *Loop) register(fd int, ev eventpoll.Events, e fdEntry) (uint32, error) 
 	for fd >= len(l.fds) {
 		l.fds = append(l.fds, make([]fdEntry, max(64, len(l.fds)))...)
 	}
-	e.gen = l.gen
-	if err := l.p.Add(fd, ev, eventData(fd, l.gen)); err != nil {
-		return 0, err
-	}
-	l.fds[fd] = e
-	return l.gen, nil
+	return l.gen
 }
 
-// unregister removes fd from the poller and the table (before it is closed).
+// unregister removes fd from the poller and the table (before it is
+// closed); under the completion engine it cancels fd's requests.
 func (l *Loop) unregister(fd int) {
-	l.p.Delete(fd)
+	if l.ur != nil {
+		l.uringCancel(fd)
+	} else {
+		l.p.Delete(fd)
+	}
 	if fd < len(l.fds) {
 		l.fds[fd] = fdEntry{}
 	}
@@ -218,7 +270,12 @@ func (l *Loop) runAgain() {
 	for i, c := range list {
 		list[i] = nil
 		c.again = false
-		if c.state != stateClosed {
+		if c.state == stateClosed {
+			continue
+		}
+		if l.ur != nil {
+			l.uringAgain(c)
+		} else {
 			l.readConn(c, true)
 		}
 	}
@@ -262,6 +319,6 @@ func (l *Loop) exit() {
 		l.k.Close(l.reserve)
 		l.reserve = -1
 	}
-	l.p.Close()
+	l.closeEngine()
 	l.s.loopExited()
 }

@@ -21,7 +21,8 @@ const memChild = "REACTOR_MEM_CHILD"
 // TestIdleConnMemory measures the server's resident memory per idle
 // connection: a server process (this reactor, or package net with a
 // goroutine per connection for reference) holds 10000 connections that
-// each echoed one message. Run with EVENTPOLL_LONG=1.
+// each echoed one message. The reactor is measured on both engines (the
+// completion engine where it runs). Run with EVENTPOLL_LONG=1.
 func TestIdleConnMemory(t *testing.T) {
 	if kind := os.Getenv(memChild); kind != "" {
 		memServer(kind)
@@ -31,11 +32,15 @@ func TestIdleConnMemory(t *testing.T) {
 		t.Skip("set EVENTPOLL_LONG=1 to measure memory per idle connection")
 	}
 	const conns = 10000
-	for _, kind := range []string{"reactor", "net"} {
+	kinds := []string{"reactor", "net"}
+	if completionUnavailable() == nil {
+		kinds = append(kinds, "completion")
+	}
+	for _, kind := range kinds {
 		t.Run(kind, func(t *testing.T) {
 			per := memParent(t, kind, conns)
 			t.Logf("%s: %d idle connections cost %.0f bytes of server RSS each", kind, conns, per)
-			if kind == "reactor" && per > 1024 && !raceEnabled {
+			if kind != "net" && per > 1024 && !raceEnabled {
 				t.Errorf("%.0f bytes per idle connection, want <= 1 KiB", per)
 			}
 		})
@@ -47,8 +52,11 @@ func TestIdleConnMemory(t *testing.T) {
 func memServer(kind string) {
 	var addr string
 	switch kind {
-	case "reactor":
+	case "reactor", "completion":
 		s := &Server{Handler: &echoHandler{}}
+		if kind == "completion" {
+			s.Engine = EngineCompletion
+		}
 		ln, err := s.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			fmt.Println("ERR", err)

@@ -306,6 +306,10 @@ func (nc *NetConn) flushOnLoop() {
 	nc.posted = false
 	bp := nc.outp
 	nc.outp = nil
+	// A writer that filled the staging buffer to the high-water mark waits
+	// for this task to empty it: wake it below, unless the output queue is
+	// full (then the drain wakes it).
+	staged := bp != nil && len(*bp) >= nc.l.cfg.high
 	shut, closed := nc.shut, nc.closed
 	nc.mu.Unlock()
 	c := nc.c
@@ -329,7 +333,7 @@ func (nc *NetConn) flushOnLoop() {
 	nc.mu.Lock()
 	if full {
 		nc.full = true
-	} else if nc.full {
+	} else if nc.full || staged {
 		nc.full = false
 		nc.wakeWriters()
 	}

@@ -44,7 +44,7 @@ func getBody(t *testing.T, c *http.Client, url string) string {
 func TestNetListenerHTTP(t *testing.T) {
 	for _, m := range modes() {
 		t.Run(m.String(), func(t *testing.T) {
-			s := &Server{Loops: 2, Backend: m.backend, Trigger: m.trigger}
+			s := &Server{Loops: 2, Backend: m.backend, Trigger: m.trigger, Engine: m.engine}
 			defer s.Close()
 			ln, err := s.ListenNet("tcp", "127.0.0.1:0")
 			if err != nil {

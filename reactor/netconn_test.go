@@ -14,8 +14,8 @@ import (
 // *net.TCPConn accepted by package net.
 func netPipe(m mode, stdPeer bool) nettest.MakePipe {
 	return func() (c1, c2 net.Conn, stop func(), err error) {
-		srv := &Server{Loops: 1, Backend: m.backend, Trigger: m.trigger}
-		cli := &Server{Loops: 1, Backend: m.backend, Trigger: m.trigger}
+		srv := &Server{Loops: 1, Backend: m.backend, Trigger: m.trigger, Engine: m.engine}
+		cli := &Server{Loops: 1, Backend: m.backend, Trigger: m.trigger, Engine: m.engine}
 		stop = func() {
 			srv.Close()
 			cli.Close()

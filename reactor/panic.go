@@ -99,6 +99,7 @@ func (l *Loop) callOpen(c *Conn) {
 }
 
 func (l *Loop) callData(c *Conn) {
+	c.stash = false // every byte of c.in is now delivered
 	defer l.guard(c)
 	c.handler.OnData(c)
 }

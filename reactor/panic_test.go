@@ -124,7 +124,7 @@ func TestPanicRecovered(t *testing.T) {
 				t.Run(tc.name, func(t *testing.T) {
 					h := &panicHandler{closeErr: make(chan error, 4), queued: make(chan int, 1)}
 					var logs logBuffer
-					s := &Server{Handler: h, Loops: 1, Backend: m.backend, Trigger: m.trigger,
+					s := &Server{Handler: h, Loops: 1, Backend: m.backend, Trigger: m.trigger, Engine: m.engine,
 						WriteHighWater: 1 << 10, WriteLowWater: 512,
 						Logger: slog.New(slog.NewTextHandler(&logs, nil))}
 					addr, _ := serve(t, s, "tcp", "127.0.0.1:0")

@@ -120,7 +120,7 @@ func TestPipelineBoundsOutput(t *testing.T) {
 		for _, n := range []int{10, 1000, 100000} {
 			t.Run(fmt.Sprintf("%s/N=%d", m, n), func(t *testing.T) {
 				p := newPipeProbe(size, true) // the socket takes little, the queue the rest
-				s := &Server{Handler: p, Loops: 1, Backend: m.backend, Trigger: m.trigger,
+				s := &Server{Handler: p, Loops: 1, Backend: m.backend, Trigger: m.trigger, Engine: m.engine,
 					WriteHighWater: high, WriteLowWater: high / 4}
 				addr, _ := serve(t, s, "tcp", "127.0.0.1:0")
 				c, err := net.Dial("tcp", addr.String())
@@ -162,7 +162,7 @@ func TestPipelineHangup(t *testing.T) {
 	for _, m := range modes() {
 		t.Run(m.String(), func(t *testing.T) {
 			p := newPipeProbe(size, false)
-			s := &Server{Handler: p, Loops: 1, Backend: m.backend, Trigger: m.trigger,
+			s := &Server{Handler: p, Loops: 1, Backend: m.backend, Trigger: m.trigger, Engine: m.engine,
 				WriteHighWater: 64 << 10}
 			addr, _ := serve(t, s, "tcp", "127.0.0.1:0")
 			c, err := net.Dial("tcp", addr.String())

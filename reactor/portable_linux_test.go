@@ -40,7 +40,7 @@ func TestPortableKernel(t *testing.T) {
 			t.Run("StreamEcho", func(t *testing.T) {
 				conns, size := 200, 64<<10 // within FD_SETSIZE for select
 				h := &echoHandler{}
-				s := &Server{Handler: h, Loops: 2, Backend: m.backend, Trigger: m.trigger, Kernel: k,
+				s := &Server{Handler: h, Loops: 2, Backend: m.backend, Trigger: m.trigger, Engine: m.engine, Kernel: k,
 					ReadBufferSize: 16 << 10, ReadBudget: 32 << 10, WriteHighWater: 64 << 10, WriteLowWater: 16 << 10}
 				addr, stop := serve(t, s, "tcp4", "127.0.0.1:0")
 				streamMany(t, "tcp", addr.String(), conns, size)
@@ -55,7 +55,7 @@ func TestPortableKernel(t *testing.T) {
 			})
 			t.Run("Unix", func(t *testing.T) {
 				path := filepath.Join(t.TempDir(), "echo.sock")
-				s := &Server{Handler: &echoHandler{}, Loops: 2, Backend: m.backend, Trigger: m.trigger, Kernel: k}
+				s := &Server{Handler: &echoHandler{}, Loops: 2, Backend: m.backend, Trigger: m.trigger, Engine: m.engine, Kernel: k}
 				addr, _ := serve(t, s, "unix", path)
 				streamMany(t, "unix", addr.String(), 20, 32<<10)
 			})
@@ -72,7 +72,7 @@ func TestPortableKernel(t *testing.T) {
 // back, then the handler's trailer written after the read hangup, then EOF.
 func portableHalfClose(t *testing.T, k eventpoll.Kernel, m mode) {
 	for _, h := range []Handler{&echoHandler{}, &hangupHandler{}} {
-		s := &Server{Handler: h, Loops: 1, Backend: m.backend, Trigger: m.trigger, Kernel: k}
+		s := &Server{Handler: h, Loops: 1, Backend: m.backend, Trigger: m.trigger, Engine: m.engine, Kernel: k}
 		addr, stop := serve(t, s, "tcp", "127.0.0.1:0")
 		c, err := net.Dial("tcp", addr.String())
 		if err != nil {
@@ -108,7 +108,7 @@ func portablePeerReset(t *testing.T, k eventpoll.Kernel, m mode) {
 	signal.Notify(sig, syscall.SIGPIPE)
 	defer signal.Stop(sig)
 	h := &blastHandler{total: 32 << 20, errc: make(chan error, 1)}
-	s := &Server{Handler: h, Loops: 1, Backend: m.backend, Trigger: m.trigger, Kernel: k}
+	s := &Server{Handler: h, Loops: 1, Backend: m.backend, Trigger: m.trigger, Engine: m.engine, Kernel: k}
 	addr, _ := serve(t, s, "tcp", "127.0.0.1:0")
 	c, err := net.Dial("tcp", addr.String())
 	if err != nil {
@@ -149,9 +149,9 @@ func portablePeerReset(t *testing.T, k eventpoll.Kernel, m mode) {
 // connect, SO_ERROR) and gets 500 kB echoed back; a dial to a closed port
 // fails with ECONNREFUSED.
 func portableDial(t *testing.T, k eventpoll.Kernel, m mode) {
-	srv := &Server{Handler: &echoHandler{}, Loops: 1, Backend: m.backend, Trigger: m.trigger, Kernel: k}
+	srv := &Server{Handler: &echoHandler{}, Loops: 1, Backend: m.backend, Trigger: m.trigger, Engine: m.engine, Kernel: k}
 	addr, _ := serve(t, srv, "tcp", "127.0.0.1:0")
-	cli := &Server{Loops: 1, Backend: m.backend, Trigger: m.trigger, Kernel: k}
+	cli := &Server{Loops: 1, Backend: m.backend, Trigger: m.trigger, Engine: m.engine, Kernel: k}
 	defer cli.Close()
 	msg := bytes.Repeat([]byte("dial "), 100000)
 	h := newCollector(len(msg))
@@ -191,7 +191,7 @@ func portableDial(t *testing.T, k eventpoll.Kernel, m mode) {
 
 // portableUDP: a packet server echoes 50 datagrams of growing size.
 func portableUDP(t *testing.T, k eventpoll.Kernel, m mode) {
-	s := &Server{PacketHandler: udpEcho{}, Loops: 2, Backend: m.backend, Trigger: m.trigger, Kernel: k}
+	s := &Server{PacketHandler: udpEcho{}, Loops: 2, Backend: m.backend, Trigger: m.trigger, Engine: m.engine, Kernel: k}
 	addr, _ := serve(t, s, "udp4", "127.0.0.1:0")
 	c, err := net.Dial("udp4", addr.String())
 	if err != nil {

@@ -59,9 +59,22 @@ type Server struct {
 	// Loops is the number of event loops, each one goroutine with its own
 	// poller; 0 means runtime.GOMAXPROCS(0).
 	Loops int
-	// Backend names the poller backend ("epoll", "poll", "select"); "" means
-	// the Kernel's default.
+	// Backend names the poller backend ("epoll", "poll", "select",
+	// "io_uring"); "" means the Kernel's default. It is the readiness
+	// engine's; EngineCompletion ignores it (and falls back to it).
 	Backend string
+	// Engine selects how the loops drive connections: EngineReadiness (the
+	// zero value: a Poller reports readiness, the loop reads and writes)
+	// or EngineCompletion (io_uring on Linux: multishot accept, multishot
+	// receive into a shared provided-buffer ring, sends submitted in
+	// batches, one io_uring_enter per busy loop iteration). The completion
+	// engine serves the same Handler API with the same rules (see
+	// Engine); where it cannot serve the configuration (io_uring
+	// unavailable, TLSConfig or TLSClientConfig set, a Kernel other than
+	// eventpoll.Host) the server runs the readiness engine on Backend
+	// instead (eventpoll.DefaultBackend when Backend is "io_uring") and
+	// logs one line saying why.
+	Engine Engine
 	// Trigger is Edge (the default) or Level.
 	Trigger Trigger
 	// Accept spreads new connections over the loops; see AcceptPolicy.

@@ -88,7 +88,7 @@ func TestShutdownAnswersReceived(t *testing.T) {
 			p.Pipeline = Pipeline{NewSession: func(c *Conn) PipelineSession {
 				return &bigReplySession{size: size, ran: &ran}
 			}}
-			s := &Server{Handler: p, Loops: 2, Kernel: k, Backend: m.backend, Trigger: m.trigger}
+			s := &Server{Handler: p, Loops: 2, Kernel: k, Backend: m.backend, Trigger: m.trigger, Engine: m.engine}
 			addr, _ := serve(t, s, "tcp", "127.0.0.1:0")
 
 			replies := make([]int, clients)
@@ -182,7 +182,7 @@ func TestShutdownReadsArrived(t *testing.T) {
 				opened.Add(1)
 				return &bigReplySession{size: size, ran: &ran}
 			}}
-			s := &Server{Handler: p, Loops: 1, Backend: m.backend, Trigger: m.trigger}
+			s := &Server{Handler: p, Loops: 1, Backend: m.backend, Trigger: m.trigger, Engine: m.engine}
 			addr, _ := serve(t, s, "tcp", "127.0.0.1:0")
 			conns := make([]net.Conn, clients)
 			for i := range conns {

@@ -161,14 +161,15 @@ func streamMany(t *testing.T, network, addr string, conns, size int) {
 // streamSize picks the connection count and bytes per connection: the full
 // 1000 x 1 MiB with EVENTPOLL_LONG=1, less by default, and within
 // FD_SETSIZE (client and server sockets share this process) for select:
-// 200 connections, fewer where FDSetSize is smaller (NetBSD: 256).
-func streamSize(backend string) (conns, size int) {
-	switch {
+// 200 connections, fewer where FDSetSize is smaller (NetBSD: 256). epoll and
+// the completion engine get 1000 connections by default.
+func streamSize(m mode) (conns, size int) {
+	switch backend := m.backend; {
 	case backend == "select":
 		conns, size = min(200, (eventpoll.FDSetSize-64)/2), 64<<10
 	case longRun():
 		conns, size = 1000, 1<<20
-	case backend == "epoll" && !testing.Short():
+	case (backend == "epoll" || m.engine == EngineCompletion) && !testing.Short():
 		conns, size = 1000, 64<<10
 	default:
 		conns, size = 200, 64<<10
@@ -182,9 +183,9 @@ func streamSize(backend string) (conns, size int) {
 func TestStreamEcho(t *testing.T) {
 	for _, m := range modes() {
 		t.Run(m.String(), func(t *testing.T) {
-			conns, size := streamSize(m.backend)
+			conns, size := streamSize(m)
 			h := &echoHandler{}
-			s := &Server{Handler: h, Loops: 2, Backend: m.backend, Trigger: m.trigger,
+			s := &Server{Handler: h, Loops: 2, Backend: m.backend, Trigger: m.trigger, Engine: m.engine,
 				// Small buffers and budgets exercise the slow paths: short
 				// reads, budgets, backpressure.
 				ReadBufferSize: 16 << 10, ReadBudget: 32 << 10, WriteHighWater: 64 << 10, WriteLowWater: 16 << 10}
@@ -224,7 +225,7 @@ func TestStreamEchoIPv6(t *testing.T) {
 	}
 	for _, m := range modes() {
 		t.Run(m.String(), func(t *testing.T) {
-			s := &Server{Handler: &echoHandler{}, Loops: 2, Backend: m.backend, Trigger: m.trigger}
+			s := &Server{Handler: &echoHandler{}, Loops: 2, Backend: m.backend, Trigger: m.trigger, Engine: m.engine}
 			addr, _ := serve(t, s, "tcp6", "[::1]:0")
 			if a := addr.(*net.TCPAddr); a.IP.To4() != nil {
 				t.Fatalf("bound %v, want an IPv6 address", a)
@@ -238,7 +239,7 @@ func TestStreamEchoUnix(t *testing.T) {
 	for _, m := range modes() {
 		t.Run(m.String(), func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "echo.sock")
-			s := &Server{Handler: &echoHandler{}, Loops: 2, Backend: m.backend, Trigger: m.trigger}
+			s := &Server{Handler: &echoHandler{}, Loops: 2, Backend: m.backend, Trigger: m.trigger, Engine: m.engine}
 			addr, _ := serve(t, s, "unix", path)
 			streamMany(t, "unix", addr.String(), 20, 32<<10)
 		})

@@ -42,7 +42,7 @@ func (l *Loop) push(t task) error {
 	// Wake fails only when the poller is closed, and the loop closes it
 	// after running every task queued before it stopped accepting them:
 	// this one has been (or is being) handled either way.
-	l.p.Wake()
+	l.wake()
 	return nil
 }
 

@@ -26,7 +26,7 @@ func TestUDPEcho(t *testing.T) {
 						c.Close()
 					}
 				}
-				s := &Server{PacketHandler: udpEcho{}, Loops: 2, Backend: m.backend, Trigger: m.trigger}
+				s := &Server{PacketHandler: udpEcho{}, Loops: 2, Backend: m.backend, Trigger: m.trigger, Engine: m.engine}
 				addr, _ := serve(t, s, network, host)
 				c, err := net.Dial(network, addr.String())
 				if err != nil {

@@ -87,7 +87,7 @@ func TestWorkOrderAndPause(t *testing.T) {
 	for _, m := range modes() {
 		t.Run(m.String(), func(t *testing.T) {
 			h := &workHandler{}
-			s := &Server{Handler: h, Loops: 1, Backend: m.backend, Trigger: m.trigger}
+			s := &Server{Handler: h, Loops: 1, Backend: m.backend, Trigger: m.trigger, Engine: m.engine}
 			addr, _ := serve(t, s, "tcp", "127.0.0.1:0")
 			c, err := net.Dial("tcp", addr.String())
 			if err != nil {
@@ -164,7 +164,7 @@ func TestWorkContextCancelledOnClose(t *testing.T) {
 
 func testWorkCancel(t *testing.T, m mode) {
 	h := &workHandler{cancelled: make(chan error, 1)}
-	s := &Server{Handler: h, Loops: 1, Backend: m.backend, Trigger: m.trigger}
+	s := &Server{Handler: h, Loops: 1, Backend: m.backend, Trigger: m.trigger, Engine: m.engine}
 	addr, _ := serve(t, s, "tcp", "127.0.0.1:0")
 	c, err := net.Dial("tcp", addr.String())
 	if err != nil {

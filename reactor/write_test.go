@@ -51,7 +51,7 @@ func (h *mixedWriter) OnData(c *Conn) {
 func TestWriteOrderDirectAndQueued(t *testing.T) {
 	for _, m := range modes() {
 		t.Run(m.String(), func(t *testing.T) {
-			s := &Server{Handler: &mixedWriter{}, Loops: 1, Backend: m.backend, Trigger: m.trigger}
+			s := &Server{Handler: &mixedWriter{}, Loops: 1, Backend: m.backend, Trigger: m.trigger, Engine: m.engine}
 			addr, _ := serve(t, s, "tcp", "127.0.0.1:0")
 			c, err := net.Dial("tcp", addr.String())
 			if err != nil {

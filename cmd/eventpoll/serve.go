@@ -41,6 +41,7 @@ func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 	network := fs.String("network", "tcp", "tcp, tcp4, tcp6, unix, or udp, udp4, udp6 (echo only: each datagram is sent back)")
 	proto := fs.String("proto", "echo", "echo (write back what arrives), print (the seeds' server: print what clients send), resp (Redis-protocol key-value server) or http (HTTP/1.1: Hello, World! at / and /plaintext, JSON at /json)")
 	backend := fs.String("backend", eventpoll.DefaultBackend, "poller backend: "+strings.Join(eventpoll.Backends(), ", "))
+	engine := fs.String("engine", "auto", "auto (completion with --backend io_uring, else readiness), readiness (a poller reports readiness; --backend io_uring then means its poller) or completion (io_uring requests: multishot accept and receive, batched sends; falls back to readiness with a log line where io_uring or the configuration does not allow it)")
 	trigger := fs.String("trigger", "edge", "edge or level")
 	loops := fs.Int("loops", 0, "event loops (0: GOMAXPROCS; print uses 1 unless set)")
 	accept := fs.String("accept", "balance", "balance (one acceptor, fewest connections first) or reuseport (a SO_REUSEPORT socket per loop)")
@@ -65,6 +66,17 @@ func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 		ReadBufferSize: *readBuf,
 		IdleTimeout:    *idle,
 		Logger:         slog.New(slog.NewTextHandler(stderr, nil)), // accept and loop failures
+	}
+	switch *engine {
+	case "auto":
+		if *backend == "io_uring" {
+			s.Engine = reactor.EngineCompletion
+		}
+	case "readiness":
+	case "completion":
+		s.Engine = reactor.EngineCompletion
+	default:
+		return fmt.Errorf("unknown --engine %q (want auto, readiness or completion)", *engine)
 	}
 	switch *trigger {
 	case "edge", "et":
@@ -131,8 +143,13 @@ func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer, rea
 		// that created it removes it.
 		defer os.Remove(*addr)
 	}
-	fmt.Fprintf(stderr, "eventpoll serve: %s on %s %s (backend %s, %s-triggered, %d loops)\n",
-		*proto, *network, ln.Addr(), *backend, s.Trigger, cmp.Or(s.Loops, runtime.GOMAXPROCS(0)))
+	if l := s.Loop(); l != nil && l.Engine() == reactor.EngineCompletion {
+		fmt.Fprintf(stderr, "eventpoll serve: %s on %s %s (completion engine on io_uring, %d loops)\n",
+			*proto, *network, ln.Addr(), cmp.Or(s.Loops, runtime.GOMAXPROCS(0)))
+	} else {
+		fmt.Fprintf(stderr, "eventpoll serve: %s on %s %s (backend %s, %s-triggered, %d loops)\n",
+			*proto, *network, ln.Addr(), l.Backend(), s.Trigger, cmp.Or(s.Loops, runtime.GOMAXPROCS(0)))
+	}
 	if ready != nil {
 		ready(ln.Addr().String())
 	}

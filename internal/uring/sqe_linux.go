@@ -44,6 +44,7 @@ const (
 const (
 	SetupCQSize       uint32 = 1 << 3
 	SetupClamp        uint32 = 1 << 4
+	SetupRDisabled    uint32 = 1 << 6
 	SetupSubmitAll    uint32 = 1 << 7
 	SetupCoopTaskrun  uint32 = 1 << 8
 	SetupTaskrunFlag  uint32 = 1 << 9

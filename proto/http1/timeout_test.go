@@ -31,7 +31,7 @@ func timeoutServer(t *testing.T, cfg http1.Config) (string, chan error) {
 	cfg.Handler = http1.Hello()
 	sh := http1.NewHandler(cfg)
 	h := closeRecorder{sh, make(chan error, 1)}
-	s := &reactor.Server{Handler: h, Loops: 1, MaxInbound: sh.InboundLimit()}
+	s := &reactor.Server{Handler: h, Loops: 1, Engine: testEngine(), MaxInbound: sh.InboundLimit()}
 	ln, err := s.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
