@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eventpoll/eventpoll/internal/enginetest"
 	"github.com/eventpoll/eventpoll/proto/http1"
 	"github.com/eventpoll/eventpoll/reactor"
 )
@@ -68,7 +69,7 @@ func TestResponseAmplification(t *testing.T) {
 		t.Run(fmt.Sprint("N=", n), func(t *testing.T) {
 			sh := http1.NewHandler(http1.Config{Handler: h})
 			p := &outProbe{ServerHandler: sh}
-			s := &reactor.Server{Handler: p, Loops: 1, Engine: testEngine(), MaxInbound: sh.InboundLimit()}
+			s := &reactor.Server{Handler: p, Loops: 1, Engine: enginetest.Engine(), MaxInbound: sh.InboundLimit()}
 			ln, err := s.Listen("tcp", "127.0.0.1:0")
 			if err != nil {
 				t.Fatal(err)

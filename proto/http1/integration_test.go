@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eventpoll/eventpoll/internal/enginetest"
 	"github.com/eventpoll/eventpoll/proto/http1"
 	"github.com/eventpoll/eventpoll/reactor"
 )
@@ -39,13 +40,13 @@ var testHandler = http1.HandlerFunc(func(w *http1.ResponseWriter, r *http1.Reque
 func startServer(t *testing.T, h http1.Handler) string {
 	t.Helper()
 	sh := http1.NewHandler(http1.Config{Handler: h, MaxBodyBytes: 1 << 20})
-	s := &reactor.Server{Handler: sh, Loops: 2, Engine: testEngine(), MaxInbound: sh.InboundLimit()}
+	s := &reactor.Server{Handler: sh, Loops: 2, Engine: enginetest.Engine(), MaxInbound: sh.InboundLimit()}
 	ln, err := s.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	go s.ServeListener(context.Background(), ln)
-	checkEngine(t, s)
+	enginetest.Check(t, s)
 	t.Cleanup(func() { s.Close() })
 	return ln.Addr().String()
 }

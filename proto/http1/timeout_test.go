@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eventpoll/eventpoll/internal/enginetest"
 	"github.com/eventpoll/eventpoll/proto/http1"
 	"github.com/eventpoll/eventpoll/reactor"
 )
@@ -31,7 +32,7 @@ func timeoutServer(t *testing.T, cfg http1.Config) (string, chan error) {
 	cfg.Handler = http1.Hello()
 	sh := http1.NewHandler(cfg)
 	h := closeRecorder{sh, make(chan error, 1)}
-	s := &reactor.Server{Handler: h, Loops: 1, Engine: testEngine(), MaxInbound: sh.InboundLimit()}
+	s := &reactor.Server{Handler: h, Loops: 1, Engine: enginetest.Engine(), MaxInbound: sh.InboundLimit()}
 	ln, err := s.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eventpoll/eventpoll/internal/enginetest"
 	"github.com/eventpoll/eventpoll/proto/resp"
 	"github.com/eventpoll/eventpoll/reactor"
 )
@@ -68,7 +69,7 @@ func TestReplyAmplification(t *testing.T) {
 			h := resp.NewHandler(resp.Config{Limits: resp.Limits{MaxBulkLen: 64 << 20, MaxQueryBuffer: 64 << 20}})
 			defer h.Close()
 			p := &outProbe{Handler: h}
-			s := &reactor.Server{Handler: p, Loops: 1, Engine: testEngine(), MaxInbound: h.InboundLimit()}
+			s := &reactor.Server{Handler: p, Loops: 1, Engine: enginetest.Engine(), MaxInbound: h.InboundLimit()}
 			ln, err := s.Listen("tcp", "127.0.0.1:0")
 			if err != nil {
 				t.Fatal(err)

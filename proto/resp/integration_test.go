@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eventpoll/eventpoll/internal/enginetest"
 	"github.com/eventpoll/eventpoll/proto/resp"
 	"github.com/eventpoll/eventpoll/reactor"
 	"github.com/redis/go-redis/v9"
@@ -22,13 +23,13 @@ import (
 func startServer(t *testing.T, cfg resp.Config) (addr string, h *resp.Handler) {
 	t.Helper()
 	h = resp.NewHandler(cfg)
-	s := &reactor.Server{Handler: h, Loops: 2, Engine: testEngine(), MaxInbound: h.InboundLimit()}
+	s := &reactor.Server{Handler: h, Loops: 2, Engine: enginetest.Engine(), MaxInbound: h.InboundLimit()}
 	ln, err := s.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	go s.ServeListener(context.Background(), ln)
-	checkEngine(t, s)
+	enginetest.Check(t, s)
 	t.Cleanup(func() {
 		s.Close()
 		h.Close()
@@ -343,7 +344,7 @@ func TestSplitWritesOverTCP(t *testing.T) {
 func TestReactorInboundLimit(t *testing.T) {
 	h := resp.NewHandler(resp.Config{SweepInterval: -1})
 	defer h.Close()
-	s := &reactor.Server{Handler: h, Loops: 1, Engine: testEngine(), MaxInbound: 64 << 10}
+	s := &reactor.Server{Handler: h, Loops: 1, Engine: enginetest.Engine(), MaxInbound: 64 << 10}
 	ln, err := s.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
