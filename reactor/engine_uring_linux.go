@@ -258,19 +258,7 @@ func (l *Loop) runCompletion() {
 		ur.iter++
 		l.now = l.clock()
 		l.reap()
-		l.runTasks()
-		if len(l.again) > 0 {
-			l.runAgain()
-		}
-		if len(l.timers) > 0 {
-			l.runTimers()
-		}
-		l.settleDirty()
-		if l.stopping {
-			l.closeAll(ErrServerClosed)
-			return
-		}
-		if l.draining && l.nconns.Load() == 0 && len(l.lns) == 0 {
+		if l.endIteration() {
 			return
 		}
 	}

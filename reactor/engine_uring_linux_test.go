@@ -54,35 +54,11 @@ func TestCompletionStaleAfterFDReuse(t *testing.T) {
 	if s.loops[0].Engine() != EngineCompletion {
 		t.Fatal("server fell back to the readiness engine")
 	}
-	keep, err := net.Dial("tcp", addr.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer keep.Close()
-	buf := make([]byte, 5)
-	for i := 0; i < 40; i++ {
-		if err := streamOne("tcp", addr.String(), uint64(i), 1000); err != nil {
-			t.Fatalf("churn %d: %v", i, err)
-		}
-		keep.SetDeadline(time.Now().Add(5 * time.Second))
-		if _, err := keep.Write([]byte("hello")); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := keep.Read(buf); err != nil {
-			t.Fatalf("long-lived connection after churn %d: %v", i, err)
-		}
-	}
-	time.Sleep(50 * time.Millisecond)
+	churnBeside(t, addr.String())
 	h.mu.Lock()
 	injected := h.injected
 	h.mu.Unlock()
-	stale := s.loops[0].stale.Load()
-	if injected < 60 {
-		t.Fatalf("only %d stale completions injected: descriptor numbers were not reused", injected)
-	}
-	if stale < int64(injected) {
-		t.Fatalf("%d stale completions injected, only %d recognised as stale", injected, stale)
-	}
+	checkStale(t, s, injected, 60, "completions")
 	if _, _, errs := h.counts(); len(errs) != 0 {
 		t.Fatalf("OnClose errors: %v", errs)
 	}

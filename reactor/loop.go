@@ -182,22 +182,30 @@ func (l *Loop) run() {
 				l.stale.Add(1)
 			}
 		}
-		l.runTasks()
-		if len(l.again) > 0 {
-			l.runAgain()
-		}
-		if len(l.timers) > 0 {
-			l.runTimers()
-		}
-		l.settleDirty()
-		if l.stopping {
-			l.closeAll(ErrServerClosed)
-			return
-		}
-		if l.draining && l.nconns.Load() == 0 && len(l.lns) == 0 {
+		if l.endIteration() {
 			return
 		}
 	}
+}
+
+// endIteration runs what follows the events of one loop iteration, on
+// either engine: submitted tasks, connections with input left over from
+// the read budget, due timers and pending flushes. It reports whether the
+// loop is done: stopped (its connections closed) or drained.
+func (l *Loop) endIteration() bool {
+	l.runTasks()
+	if len(l.again) > 0 {
+		l.runAgain()
+	}
+	if len(l.timers) > 0 {
+		l.runTimers()
+	}
+	l.settleDirty()
+	if l.stopping {
+		l.closeAll(ErrServerClosed)
+		return true
+	}
+	return l.draining && l.nconns.Load() == 0 && len(l.lns) == 0
 }
 
 // register adds fd to the poller under a new generation.

@@ -77,41 +77,54 @@ func TestStaleEventAfterFDReuse(t *testing.T) {
 			h := &echoHandler{}
 			s := &Server{Handler: h, Loops: 1, Backend: m.backend, Trigger: m.trigger, Engine: m.engine, Kernel: k}
 			addr, _ := serve(t, s, "tcp", "127.0.0.1:0")
-			// A long-lived connection is checked after every churn step: a
-			// stale Error|Hangup event reaching it would close it.
-			keep, err := net.Dial("tcp", addr.String())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer keep.Close()
-			buf := make([]byte, 5)
-			for i := 0; i < 40; i++ {
-				// Open and close connections so the server reuses fd numbers.
-				if err := streamOne("tcp", addr.String(), uint64(i), 1000); err != nil {
-					t.Fatalf("churn %d: %v", i, err)
-				}
-				keep.SetDeadline(time.Now().Add(5 * time.Second))
-				if _, err := keep.Write([]byte("hello")); err != nil {
-					t.Fatal(err)
-				}
-				if _, err := keep.Read(buf); err != nil {
-					t.Fatalf("long-lived connection after churn %d: %v", i, err)
-				}
-			}
-			time.Sleep(50 * time.Millisecond)
+			churnBeside(t, addr.String())
 			k.mu.Lock()
 			injected := k.injected
 			k.mu.Unlock()
-			stale := s.loops[0].stale.Load()
-			if injected < 20 {
-				t.Fatalf("only %d stale events injected: fd numbers were not reused", injected)
-			}
-			if stale < int64(injected) {
-				t.Fatalf("%d stale events injected, only %d recognised as stale", injected, stale)
-			}
+			checkStale(t, s, injected, 20, "events")
 			if _, _, errs := h.counts(); len(errs) != 0 {
 				t.Fatalf("OnClose errors: %v", errs)
 			}
 		})
+	}
+}
+
+// churnBeside opens a long-lived connection to addr, then opens and closes
+// 40 short ones so the server reuses descriptor numbers, and checks after
+// each that the long-lived connection still echoes: a stale event or
+// completion reaching it would close it.
+func churnBeside(t *testing.T, addr string) {
+	t.Helper()
+	keep, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer keep.Close()
+	buf := make([]byte, 5)
+	for i := 0; i < 40; i++ {
+		if err := streamOne("tcp", addr, uint64(i), 1000); err != nil {
+			t.Fatalf("churn %d: %v", i, err)
+		}
+		keep.SetDeadline(time.Now().Add(5 * time.Second))
+		if _, err := keep.Write([]byte("hello")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := keep.Read(buf); err != nil {
+			t.Fatalf("long-lived connection after churn %d: %v", i, err)
+		}
+	}
+	time.Sleep(50 * time.Millisecond)
+}
+
+// checkStale requires at least least injected stale events (what names
+// them) and every one of them counted as stale by s's loop.
+func checkStale(t *testing.T, s *Server, injected, least int, what string) {
+	t.Helper()
+	stale := s.loops[0].stale.Load()
+	if injected < least {
+		t.Fatalf("only %d stale %s injected: descriptor numbers were not reused", injected, what)
+	}
+	if stale < int64(injected) {
+		t.Fatalf("%d stale %s injected, only %d recognised as stale", injected, what, stale)
 	}
 }
