@@ -318,8 +318,37 @@ func (l *Loop) readEOF(c *Conn) {
 func (l *Loop) flush(c *Conn) error {
 	if l.ur != nil {
 		l.uringSend(c) // one send request in flight; more when it completes
+	} else if err := l.writeQueued(c); err != nil {
+		return err
 	}
-	for l.ur == nil && c.out.n > 0 {
+	if c.out.n == 0 && c.wantWrite {
+		c.wantWrite = false
+		l.updateInterest(c)
+	}
+	if c.paused && !c.held && c.out.n <= l.cfg.low {
+		c.paused = false
+		l.updateInterest(c)
+		if l.edge || c.tls != nil {
+			l.requeue(c) // TLS: records may wait in the connection's buffer
+		}
+		if _, ok := c.handler.(WritableHandler); ok {
+			c.notifyWritable = true
+			c.markDirty()
+		}
+	}
+	if c.drainWait && c.out.n <= l.cfg.low {
+		c.drainWait = false // a NetConn's writer waits for this (netconn.go)
+		c.notifyWritable = true
+		c.markDirty()
+	}
+	return nil
+}
+
+// writeQueued writes queued output (readiness engine) until it is sent or
+// the socket would block, and then waits for writable. It returns the error
+// that must close the connection.
+func (l *Loop) writeQueued(c *Conn) error {
+	for c.out.n > 0 {
 		var n int
 		var err error
 		if p := c.out.pending(); len(p) == 1 {
@@ -345,26 +374,6 @@ func (l *Loop) flush(c *Conn) error {
 		if n == 0 {
 			break
 		}
-	}
-	if c.out.n == 0 && c.wantWrite {
-		c.wantWrite = false
-		l.updateInterest(c)
-	}
-	if c.paused && !c.held && c.out.n <= l.cfg.low {
-		c.paused = false
-		l.updateInterest(c)
-		if l.edge || c.tls != nil {
-			l.requeue(c) // TLS: records may wait in the connection's buffer
-		}
-		if _, ok := c.handler.(WritableHandler); ok {
-			c.notifyWritable = true
-			c.markDirty()
-		}
-	}
-	if c.drainWait && c.out.n <= l.cfg.low {
-		c.drainWait = false // a NetConn's writer waits for this (netconn.go)
-		c.notifyWritable = true
-		c.markDirty()
 	}
 	return nil
 }
@@ -458,8 +467,7 @@ func (l *Loop) closeConn(c *Conn, err error, abort bool) {
 // submitted for it waits in the submission queue.
 func (l *Loop) closeFD(fd int, abort bool) {
 	if l.ur != nil {
-		l.uringCloseFD(fd, abort)
-		return
+		l.uringSubmitBeforeClose()
 	}
 	if abort {
 		l.k.Abort(fd)

@@ -36,18 +36,14 @@ func (l *Loop) uringCancel(fd int) {
 	}
 }
 
-// uringCloseFD closes a descriptor after submitting the queue, which holds
-// its cancellations and may hold requests naming it: once closed, its
-// number may be reused at once by another loop's accept.
-func (l *Loop) uringCloseFD(fd int, abort bool) {
+// uringSubmitBeforeClose submits the queue before a descriptor is closed
+// (closeFD): the queue holds the descriptor's cancellations and may hold
+// requests naming it, and once it is closed its number may be reused at
+// once by another loop's accept.
+func (l *Loop) uringSubmitBeforeClose() {
 	r := l.ur.ring
 	if r != nil && r.Unsubmitted() > 0 {
 		l.ur.bufs.Publish()
 		r.Submit(r.Flush(), 0)
-	}
-	if abort {
-		l.k.Abort(fd)
-	} else {
-		l.k.Close(fd)
 	}
 }

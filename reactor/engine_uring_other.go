@@ -35,5 +35,5 @@ func (l *Loop) uringAgain(*Conn)                    {}
 func (l *Loop) uringInterest(*Conn)                 {}
 func (l *Loop) uringAddConn(*Conn) error            { return completionUnavailable() }
 func (l *Loop) uringSend(*Conn)                     {}
-func (l *Loop) uringCloseFD(int, bool)              {}
+func (l *Loop) uringSubmitBeforeClose()             {}
 func (l *Loop) uringArmListener(*listenFD)          {}
