@@ -8,34 +8,23 @@ import (
 
 // More opcodes (enum io_uring_op) for the completion engine.
 const (
-	OpWritev      uint8 = 2
 	OpSendmsg     uint8 = 9
 	OpAccept      uint8 = 13
 	OpAsyncCancel uint8 = 14
-	OpClose       uint8 = 19
 	OpRead        uint8 = 22
 	OpSend        uint8 = 26
 	OpRecv        uint8 = 27
 )
 
-// SQE flags (IOSQE_*).
-const (
-	SQEBufferSelect   uint8 = 1 << 5
-	SQECQESkipSuccess uint8 = 1 << 6
-)
+// SQEBufferSelect is IOSQE_BUFFER_SELECT: the request takes its buffer
+// from a provided-buffer group.
+const SQEBufferSelect uint8 = 1 << 5
 
 // Flags carried in SQE.IoPrio by accept and recv (IORING_ACCEPT_MULTISHOT,
 // IORING_RECV_MULTISHOT).
 const (
 	AcceptMultishot uint16 = 1 << 0
 	RecvMultishot   uint16 = 1 << 1
-)
-
-// ASYNC_CANCEL flags (IORING_ASYNC_CANCEL_*), in SQE.OpFlags.
-const (
-	CancelAll uint32 = 1 << 0
-	CancelFd  uint32 = 1 << 1
-	CancelAny uint32 = 1 << 2
 )
 
 // CQEBufferShift is IORING_CQE_BUFFER_SHIFT: a completion that used a
@@ -82,18 +71,6 @@ func (s *SQE) PrepSendmsg(fd int, msg *unix.Msghdr, flags uint32, userData uint6
 		OpFlags: flags, UserData: userData}
 }
 
-// PrepWritev makes s a writev(2) of iov on fd (at the file position: a
-// socket or pipe has none). iov and its buffers must stay untouched until
-// the completion arrives.
-func (s *SQE) PrepWritev(fd int, iov []unix.Iovec, userData uint64) {
-	var addr uint64
-	if len(iov) > 0 {
-		addr = uint64(uintptr(unsafe.Pointer(&iov[0])))
-	}
-	*s = SQE{Opcode: OpWritev, Fd: int32(fd), Addr: addr, Len: uint32(len(iov)),
-		Off: ^uint64(0), UserData: userData}
-}
-
 // PrepRead makes s a read(2) of up to len(p) bytes from fd (at the file
 // position). p must stay untouched until the completion arrives.
 func (s *SQE) PrepRead(fd int, p []byte, userData uint64) {
@@ -101,15 +78,10 @@ func (s *SQE) PrepRead(fd int, p []byte, userData uint64) {
 		Off: ^uint64(0), UserData: userData}
 }
 
-// PrepClose makes s a close(2) of fd.
-func (s *SQE) PrepClose(fd int, userData uint64) {
-	*s = SQE{Opcode: OpClose, Fd: int32(fd), UserData: userData}
-}
-
 // PrepCancel makes s the cancellation of the request submitted with user
-// data target (with CancelAll in flags: of every such request). Its own
-// completion carries userData and Res 0 (or the count with CancelAll),
-// -ENOENT when nothing matched, -EALREADY when the request was running.
+// data target (flags: IORING_ASYNC_CANCEL_*, 0 for the first match). Its
+// own completion carries userData and Res 0, -ENOENT when nothing matched,
+// -EALREADY when the request was running.
 func (s *SQE) PrepCancel(target uint64, flags uint32, userData uint64) {
 	*s = SQE{Opcode: OpAsyncCancel, Fd: -1, Addr: target, OpFlags: flags, UserData: userData}
 }
