@@ -66,11 +66,10 @@ func NewBufRing(r *Ring, group uint16, entries uint32, size int) (*BufRing, erro
 	*(*uint64)(unsafe.Pointer(&reg[0])) = uint64(uintptr(unsafe.Pointer(&b.mem[0])))
 	*(*uint32)(unsafe.Pointer(&reg[8])) = entries
 	*(*uint16)(unsafe.Pointer(&reg[12])) = group
-	if _, _, errno := unix.Syscall6(unix.SYS_IO_URING_REGISTER, uintptr(r.fd), registerPbufRing,
-		uintptr(unsafe.Pointer(&reg[0])), 1, 0, 0); errno != 0 {
+	if err := r.register(registerPbufRing, "REGISTER_PBUF_RING", unsafe.Pointer(&reg[0]), 1); err != nil {
 		unix.Munmap(b.bufs)
 		unix.Munmap(b.mem)
-		return nil, fmt.Errorf("io_uring_register(IORING_REGISTER_PBUF_RING): %w", errno)
+		return nil, err
 	}
 	for i := range entries {
 		b.Add(uint16(i))
@@ -132,10 +131,7 @@ func (b *BufRing) Close() error {
 	var reg [bufRegSize]byte
 	*(*uint16)(unsafe.Pointer(&reg[12])) = b.group
 	if b.ring.fd >= 0 {
-		if _, _, errno := unix.Syscall6(unix.SYS_IO_URING_REGISTER, uintptr(b.ring.fd), unregisterPbufRing,
-			uintptr(unsafe.Pointer(&reg[0])), 1, 0, 0); errno != 0 {
-			err = fmt.Errorf("io_uring_register(IORING_UNREGISTER_PBUF_RING): %w", errno)
-		}
+		err = b.ring.register(unregisterPbufRing, "UNREGISTER_PBUF_RING", unsafe.Pointer(&reg[0]), 1)
 	}
 	unix.Munmap(b.bufs)
 	unix.Munmap(b.mem)

@@ -28,10 +28,8 @@ func (r *Ring) Probe() (*Probe, error) {
 	// ops_len struct io_uring_probe_op {op, resv, flags u16, resv2 u32}.
 	const hdr, opSize, nops = 16, 8, 256
 	buf := make([]byte, hdr+opSize*nops)
-	_, _, errno := unix.Syscall6(unix.SYS_IO_URING_REGISTER, uintptr(r.fd), registerProbe,
-		uintptr(unsafe.Pointer(&buf[0])), nops, 0, 0)
-	if errno != 0 {
-		return nil, fmt.Errorf("io_uring_register(IORING_REGISTER_PROBE): %w", errno)
+	if err := r.register(registerProbe, "REGISTER_PROBE", unsafe.Pointer(&buf[0]), nops); err != nil {
+		return nil, err
 	}
 	p := &Probe{LastOp: buf[0]}
 	n := int(buf[1])
@@ -43,4 +41,13 @@ func (r *Ring) Probe() (*Probe, error) {
 		}
 	}
 	return p, nil
+}
+
+// register calls io_uring_register(2) with opcode op (named name in the
+// error) on arg and nargs.
+func (r *Ring) register(op uintptr, name string, arg unsafe.Pointer, nargs uintptr) error {
+	if _, _, errno := unix.Syscall6(unix.SYS_IO_URING_REGISTER, uintptr(r.fd), op, uintptr(arg), nargs, 0, 0); errno != 0 {
+		return fmt.Errorf("io_uring_register(IORING_%s): %w", name, errno)
+	}
+	return nil
 }

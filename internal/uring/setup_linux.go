@@ -2,7 +2,6 @@ package uring
 
 import (
 	"errors"
-	"fmt"
 
 	"golang.org/x/sys/unix"
 )
@@ -46,8 +45,5 @@ func NewTaskrun(entries uint32, opt Options) (*Ring, error) {
 // (IORING_REGISTER_ENABLE_RINGS). On a single-issuer ring the calling
 // thread becomes the one allowed to submit.
 func (r *Ring) Enable() error {
-	if _, _, errno := unix.Syscall6(unix.SYS_IO_URING_REGISTER, uintptr(r.fd), registerEnableRings, 0, 0, 0, 0); errno != 0 {
-		return fmt.Errorf("io_uring_register(IORING_REGISTER_ENABLE_RINGS): %w", errno)
-	}
-	return nil
+	return r.register(registerEnableRings, "REGISTER_ENABLE_RINGS", nil, 0)
 }
