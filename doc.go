@@ -3,8 +3,9 @@
 // the same API.
 //
 // Backends by platform: epoll (default), poll and select on Linux; kqueue
-// (default), poll and select on darwin, FreeBSD and DragonFly; poll
-// (default) and select on NetBSD and OpenBSD; none on Windows and other
+// (default), poll and select on darwin and the BSDs (on NetBSD and OpenBSD
+// kqueue wakes through a pipe: x/sys/unix has no EVFILT_USER there); none
+// on Windows and other
 // systems, where New fails with an error matching errors.ErrUnsupported and
 // everything above the Poller runs on the sim package's Kernel (README:
 // Platforms). What differs between backends is in Capabilities: for example

@@ -36,14 +36,23 @@ import (
 //     in both directions (kevent.System.HungUp) is Hangup, as on epoll.
 //   - Changes are applied at once with EV_RECEIPT, so Add, Modify and Delete
 //     fail with the errno of the change they made (EBADF, EPERM for a regular
-//     file, EEXIST, ENOENT) and never leave a half-made registration.
+//     file, EEXIST, ENOENT) and never leave a half-made registration. Where
+//     the system lacks EV_RECEIPT (kevent.LackReceipt), each change is a call
+//     of its own with an empty event list, which fails with its errno.
 //   - kqueue drops an fd's knotes when the fd is closed, whatever other
 //     descriptors of the file remain (unlike epoll): a registration whose fd
 //     was closed is forgotten when the number is next used (the open file's
 //     identity differs) or when Delete finds the fd closed (EBADF).
 //   - Wake triggers an EVFILT_USER knote with EV_CLEAR (one return for many
 //     Wakes); Close triggers a second one without EV_CLEAR, which stays
-//     active and so ends every Wait.
+//     active and so ends every Wait. Where the system lacks EVFILT_USER
+//     (kevent.LackUser), Wake writes one byte to a pipe whose read end is an
+//     EV_CLEAR read knote, and the Wait that reports it reads the byte back;
+//     Close adds a level-triggered write knote on the pipe's write end, which
+//     is always writable and so ends every Wait.
+//   - Where the system lacks EV_DISPATCH (kevent.LackDispatch), OneShot is
+//     EV_ONESHOT: the kernel deletes the knote after its report, and Modify
+//     adds it again from the interest kept in user space.
 //   - Rotation is kqueue's own: a level-triggered knote goes back to the tail
 //     of the queue after it is returned. Wait asks for at most len(events)
 //     knotes, so nothing it harvests is left over.
@@ -56,6 +65,9 @@ const (
 	kqWakeIdent  = 0 // EV_CLEAR: Wake
 	kqCloseIdent = 1 // level: Close ends every Wait
 )
+
+// errKqueueOwnFD is what Add of the backend's own wake pipe returns.
+var errKqueueOwnFD = fmt.Errorf("eventpoll: the fd is the kqueue backend's own wake pipe: %w", syscall.EINVAL)
 
 // errKqueueExclusive is what Add with Exclusive returns.
 var errKqueueExclusive = fmt.Errorf("eventpoll: kqueue has no exclusive wake-up (Exclusive is epoll's EPOLLEXCLUSIVE): %w", ErrUnsupported)
@@ -88,6 +100,12 @@ type kqueuePoller struct {
 	sys kevent.System
 	q   kevent.Queue
 
+	lacks   kevent.Lack
+	oneShot uint16       // the flag that makes OneShot: kevent.Dispatch or kevent.OneShot
+	pipes   kevent.Pipes // kevent.LackUser: the system of the wake pipe
+	wakeR   int          // kevent.LackUser: the wake pipe's read end (-1 otherwise)
+	wakeW   int          // kevent.LackUser: the wake pipe's write end (-1 otherwise)
+
 	// rw is held for reading by every operation and for writing by Close,
 	// so the queue is never used after it was closed.
 	rw     sync.RWMutex
@@ -116,14 +134,56 @@ func NewKqueue(sys kevent.System) (Poller, error) {
 	if err != nil {
 		return nil, NewOpError("kqueue", "new", -1, err)
 	}
-	p := &kqueuePoller{sys: sys, q: q, regs: make(map[int]*kqReg)}
+	p := &kqueuePoller{sys: sys, q: q, regs: make(map[int]*kqReg), oneShot: kevent.Dispatch, wakeR: -1, wakeW: -1}
+	if l, ok := sys.(kevent.Limited); ok {
+		p.lacks = l.Lacks()
+	}
+	if p.lacks&kevent.LackDispatch != 0 {
+		p.oneShot = kevent.OneShot
+	}
 	p.bufs.New = func() any { return new(kqBuf) }
-	p.chg[0] = kevent.Event{Ident: kqWakeIdent, Filter: kevent.FilterUser, Flags: kevent.Add | kevent.Clear}
-	if err := p.applyLocked(1); err != nil {
+	if err := p.openWake(); err != nil {
 		q.Close()
 		return nil, NewOpError("kqueue", "new", -1, err)
 	}
 	return p, nil
+}
+
+// openWake adds the knote that Wake activates: an EVFILT_USER knote, or
+// the read end of a new wake pipe where the system lacks EVFILT_USER.
+func (p *kqueuePoller) openWake() error {
+	if p.lacks&kevent.LackUser == 0 {
+		return p.changeOne(kevent.Event{Ident: kqWakeIdent, Filter: kevent.FilterUser, Flags: kevent.Add | kevent.Clear})
+	}
+	pipes, ok := p.sys.(kevent.Pipes)
+	if !ok {
+		return fmt.Errorf("eventpoll: the kqueue system lacks EVFILT_USER and has no pipes for Wake: %w", ErrUnsupported)
+	}
+	r, w, err := pipes.Pipe()
+	if err != nil {
+		return err
+	}
+	if err := p.changeOne(kevent.Event{Ident: uint64(r), Filter: kevent.FilterRead, Flags: kevent.Add | kevent.Clear}); err != nil {
+		pipes.Close(r)
+		pipes.Close(w)
+		return err
+	}
+	p.pipes, p.wakeR, p.wakeW = pipes, r, w
+	return nil
+}
+
+// changeOne makes one change and returns its error.
+func (p *kqueuePoller) changeOne(ch kevent.Event) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.chg[0] = ch
+	if err := p.applyLocked(1); err != nil {
+		return err
+	}
+	if errno := syscall.Errno(p.rcpt[0].Data); errno != 0 {
+		return errno
+	}
+	return nil
 }
 
 func (p *kqueuePoller) Backend() string { return "kqueue" }
@@ -136,12 +196,13 @@ func (p *kqueuePoller) Capabilities() Capabilities {
 	return Capabilities{KernelEdge: true, ReadHangup: true}
 }
 
-// kqPlan returns the knotes a registration with events needs.
-func kqPlan(events Events) (r, w kqFilter) {
+// kqPlan returns the knotes a registration with events needs; oneShot is
+// the flag that makes a OneShot knote (kevent.Dispatch or kevent.OneShot).
+func kqPlan(events Events, oneShot uint16) (r, w kqFilter) {
 	var mode uint16
 	switch {
 	case events&OneShot != 0:
-		mode = kevent.Dispatch
+		mode = oneShot
 	case events&EdgeTriggered != 0:
 		mode = kevent.Clear
 	}
@@ -199,6 +260,9 @@ func (p *kqueuePoller) Add(fd int, events Events, data uint64) error {
 	if p.closed.Load() {
 		return NewOpError("kqueue", "add", fd, ErrClosed)
 	}
+	if p.wakeR >= 0 && (fd == p.wakeR || fd == p.wakeW) {
+		return NewOpError("kqueue", "add", fd, errKqueueOwnFD)
+	}
 	d, err := p.describe(fd)
 	if err != nil {
 		return NewOpError("kqueue", "add", fd, err)
@@ -213,7 +277,7 @@ func (p *kqueuePoller) Add(fd int, events Events, data uint64) error {
 		delete(p.regs, fd)
 	}
 	reg := &kqReg{events: events, data: data, fd: d}
-	r, w := kqPlan(events)
+	r, w := kqPlan(events, p.oneShot)
 	if err := p.changeLocked(fd, reg, r, w); err != nil {
 		p.changeLocked(fd, reg, kqFilter{}, kqFilter{})
 		return NewOpError("kqueue", "add", fd, err)
@@ -242,7 +306,7 @@ func (p *kqueuePoller) Modify(fd int, events Events, data uint64) error {
 		return NewOpError("kqueue", "modify", fd, syscall.ENOENT)
 	}
 	reg.events, reg.data, reg.disabled = events, data, false
-	r, w := kqPlan(events)
+	r, w := kqPlan(events, p.oneShot)
 	if err := p.changeLocked(fd, reg, r, w); err != nil {
 		return NewOpError("kqueue", "modify", fd, err)
 	}
@@ -276,8 +340,13 @@ func (p *kqueuePoller) Delete(fd int) error {
 // aliveLocked reports whether reg's knotes still exist: a change with no
 // action on one of them fails with ENOENT once closing the fd dropped them.
 // (The open file's identity alone may not tell: a system may give every
-// socket the same inode.)
+// socket the same inode.) A OneShot registration on a system without
+// EV_DISPATCH is taken as alive: its knotes go when they report, so only the
+// identity, already compared, can tell.
 func (p *kqueuePoller) aliveLocked(fd int, reg *kqReg) bool {
+	if reg.events&OneShot != 0 && p.lacks&kevent.LackDispatch != 0 {
+		return true
+	}
 	filter := kevent.FilterRead
 	if !reg.read.on {
 		if !reg.write.on {
@@ -339,7 +408,7 @@ func (p *kqueuePoller) changeLocked(fd int, reg *kqReg, r, w kqFilter) error {
 				first = errno
 			}
 		case errno == 0:
-			*f = kqFilter{on: true, flags: c.Flags & (kevent.Clear | kevent.Dispatch)}
+			*f = kqFilter{on: true, flags: c.Flags & (kevent.Clear | kevent.Dispatch | kevent.OneShot)}
 		case first == nil:
 			first = errno
 		}
@@ -369,8 +438,20 @@ func (p *kqueuePoller) planFilter(n, fd int, filter int16, old, want kqFilter) i
 // applyLocked makes the first n changes of p.chg with EV_RECEIPT and puts
 // one receipt per change, in order, into p.rcpt (Data: the errno, 0 on
 // success). The event list has exactly room for the receipts, so the call
-// neither blocks nor takes pending events.
+// neither blocks nor takes pending events. Without EV_RECEIPT each change is
+// a call with an empty event list, which returns at once and fails with the
+// change's errno.
 func (p *kqueuePoller) applyLocked(n int) error {
+	if p.lacks&kevent.LackReceipt != 0 {
+		for i := range n {
+			errno, err := p.applyAlone(p.chg[i])
+			if err != nil {
+				return err
+			}
+			p.rcpt[i] = kevent.Event{Ident: p.chg[i].Ident, Filter: p.chg[i].Filter, Flags: kevent.Error, Data: int64(errno)}
+		}
+		return nil
+	}
 	for i := range n {
 		p.chg[i].Flags |= kevent.Receipt
 	}
@@ -391,6 +472,24 @@ func (p *kqueuePoller) applyLocked(n int) error {
 			}
 		}
 		return nil
+	}
+}
+
+// applyAlone makes one change without EV_RECEIPT and returns its errno; err
+// is an error that is not an errno.
+func (p *kqueuePoller) applyAlone(ch kevent.Event) (syscall.Errno, error) {
+	for {
+		_, err := p.q.Kevent([]kevent.Event{ch}, nil, 0)
+		switch e := err.(type) {
+		case nil:
+			return 0, nil
+		case syscall.Errno:
+			if e != syscall.EINTR {
+				return e, nil
+			}
+		default:
+			return 0, err
+		}
 	}
 }
 
@@ -445,7 +544,7 @@ func (p *kqueuePoller) harvest(events []Event, b *kqBuf, n int) (int, bool) {
 	k, woke := 0, false
 	for i := range n {
 		kev := &b.raw[i]
-		if kev.Filter == kevent.FilterUser {
+		if kev.Filter == kevent.FilterUser || (p.wakeR >= 0 && kev.Filter == kevent.FilterRead && int(kev.Ident) == p.wakeR) {
 			woke = true
 			continue
 		}
@@ -458,9 +557,10 @@ func (p *kqueuePoller) harvest(events []Event, b *kqBuf, n int) (int, bool) {
 		oneShot := reg.events&OneShot != 0
 		if c == 0 {
 			if oneShot && !reg.disabled {
-				// EV_DISPATCH disabled a knote that reported nothing
-				// the caller asked for: enable it again.
-				p.fix = append(p.fix, kevent.Event{Ident: kev.Ident, Filter: kev.Filter, Flags: kevent.Enable})
+				// EV_DISPATCH disabled (EV_ONESHOT deleted) a knote that
+				// reported nothing the caller asked for: enable (add) it
+				// again.
+				p.fix = append(p.fix, p.rearm(reg, kev))
 			}
 			continue
 		}
@@ -485,6 +585,9 @@ func (p *kqueuePoller) harvest(events []Event, b *kqBuf, n int) (int, bool) {
 		k++
 	}
 	if woke {
+		if p.wakeR >= 0 && p.woken.Load() == 1 {
+			p.readWake()
+		}
 		p.woken.Store(0)
 	}
 	for len(p.fix) > 0 {
@@ -493,6 +596,31 @@ func (p *kqueuePoller) harvest(events []Event, b *kqBuf, n int) (int, bool) {
 		p.applyLocked(m) // best effort: a failure means the fd is gone
 	}
 	return k, woke
+}
+
+// rearm returns the change that makes a OneShot knote that reported
+// nothing watch again.
+func (p *kqueuePoller) rearm(reg *kqReg, kev *kevent.Event) kevent.Event {
+	if p.oneShot == kevent.Dispatch {
+		return kevent.Event{Ident: kev.Ident, Filter: kev.Filter, Flags: kevent.Enable}
+	}
+	f := reg.read
+	if kev.Filter == kevent.FilterWrite {
+		f = reg.write
+	}
+	return kevent.Event{Ident: kev.Ident, Filter: kev.Filter, Flags: kevent.Add | f.flags}
+}
+
+// readWake reads back the one byte of a Wake from the wake pipe (p.mu
+// held). Wake writes a byte only when woken goes from 0 to 1, and it is read
+// only while woken is 1, so the pipe holds at most one byte.
+func (p *kqueuePoller) readWake() {
+	var b [8]byte
+	for {
+		if _, err := p.pipes.Read(p.wakeR, b[:]); err != syscall.EINTR {
+			return
+		}
+	}
 }
 
 // conditions translates one knote into the conditions it reports for reg.
@@ -545,10 +673,28 @@ func (p *kqueuePoller) Wake() error {
 	if !p.woken.CompareAndSwap(0, 1) {
 		return nil
 	}
-	if err := p.trigger(kqWakeIdent, 0); err != nil {
+	var err error
+	if p.wakeW >= 0 {
+		err = p.writeWake()
+	} else {
+		err = p.trigger(kqWakeIdent, 0)
+	}
+	if err != nil {
+		p.woken.Store(0)
 		return NewOpError("kqueue", "wake", -1, err)
 	}
 	return nil
+}
+
+// writeWake writes one byte to the wake pipe.
+func (p *kqueuePoller) writeWake() error {
+	one := [1]byte{1}
+	for {
+		_, err := p.pipes.Write(p.wakeW, one[:])
+		if err != syscall.EINTR {
+			return err
+		}
+	}
 }
 
 // trigger activates a user knote (adding it first with flags Add).
@@ -566,10 +712,20 @@ func (p *kqueuePoller) Close() error {
 	if !p.closed.CompareAndSwap(false, true) {
 		return NewOpError("kqueue", "close", -1, ErrClosed)
 	}
-	// A level-triggered user knote, active from now on: every Wait blocked
-	// in kevent returns; then wait for them to leave.
-	p.trigger(kqCloseIdent, kevent.Add)
+	// A level-triggered knote, active from now on: every Wait blocked in
+	// kevent returns; then wait for them to leave. Without EVFILT_USER it
+	// is a write knote on the wake pipe's write end, which is writable.
+	if p.wakeW >= 0 {
+		p.applyAlone(kevent.Event{Ident: uint64(p.wakeW), Filter: kevent.FilterWrite, Flags: kevent.Add})
+	} else {
+		p.trigger(kqCloseIdent, kevent.Add)
+	}
 	p.rw.Lock()
 	defer p.rw.Unlock()
-	return p.q.Close()
+	err := p.q.Close()
+	if p.wakeR >= 0 {
+		p.pipes.Close(p.wakeR)
+		p.pipes.Close(p.wakeW)
+	}
+	return err
 }

@@ -27,7 +27,31 @@ type hostKqueue struct {
 
 var hostKqueueSystem = &hostKqueue{probe: -1}
 
+var (
+	_ kevent.Limited = hostKqueueSystem
+	_ kevent.Pipes   = hostKqueueSystem
+)
+
+func init() { Register("kqueue", newHostKqueue) }
+
 func newHostKqueue() (Poller, error) { return NewKqueue(hostKqueueSystem) }
+
+// Lacks is what x/sys/unix does not give the backend on this system
+// (kqueue_features_*.go).
+func (h *hostKqueue) Lacks() kevent.Lack { return hostLacks }
+
+// Pipe is a non-blocking, close-on-exec pipe, for Wake where the system
+// lacks EVFILT_USER.
+func (h *hostKqueue) Pipe() (r, w int, err error) { return portableCalls.pipe() }
+
+// Read is read(2).
+func (h *hostKqueue) Read(fd int, p []byte) (int, error) { return unix.Read(fd, p) }
+
+// Write is write(2).
+func (h *hostKqueue) Write(fd int, p []byte) (int, error) { return unix.Write(fd, p) }
+
+// Close is close(2).
+func (h *hostKqueue) Close(fd int) error { return unix.Close(fd) }
 
 // hostKeventBuf holds one call's translated lists.
 type hostKeventBuf struct {

@@ -85,3 +85,36 @@ type System interface {
 	Describe(fd int) (FD, error)
 	HungUp(fd int) (bool, error)
 }
+
+// Lack is a set of kqueue(2) features a system does not offer (or that
+// golang.org/x/sys/unix does not define for it). The kqueue backend works
+// around each one.
+type Lack uint8
+
+// Features a system may lack.
+const (
+	// LackUser: no EVFILT_USER. Wake goes through a pipe whose read end is
+	// watched with EVFILT_READ (the System must implement Pipes).
+	LackUser Lack = 1 << iota
+	// LackReceipt: no EV_RECEIPT. Changes are made one per call with an
+	// empty event list, so each one fails with its own errno.
+	LackReceipt
+	// LackDispatch: no EV_DISPATCH. OneShot is EV_ONESHOT (the kernel
+	// deletes the knote after one report) and Modify adds it again.
+	LackDispatch
+)
+
+// Limited is implemented by a System that lacks some features.
+type Limited interface {
+	Lacks() Lack
+}
+
+// Pipes is what a System that lacks EVFILT_USER provides for the wake-up
+// pipe: a non-blocking, close-on-exec pipe, and read, write and close on
+// descriptors.
+type Pipes interface {
+	Pipe() (r, w int, err error)
+	Read(fd int, p []byte) (int, error)
+	Write(fd int, p []byte) (int, error)
+	Close(fd int) error
+}

@@ -360,14 +360,20 @@ func (k *Kernel) ReserveFD() (int, error) {
 
 // NewPoller creates an eventpoll-backed Poller ("", "epoll" and "sim" all
 // name it) or, for "kqueue", eventpoll's kqueue backend over the simulated
-// kqueue (not in Deterministic mode).
+// kqueue (not in Deterministic mode). "kqueue-openbsd" and "kqueue-netbsd"
+// are that backend over a simulated kqueue that lacks what those systems'
+// kqueue lacks through golang.org/x/sys/unix (EVFILT_USER; on NetBSD also
+// EV_RECEIPT and EV_DISPATCH), so that the workarounds run here.
 func (k *Kernel) NewPoller(backend string) (ep.Poller, error) {
 	switch backend {
 	case "", "epoll", "sim":
 	case "kqueue":
-		return k.newKqueuePoller()
+		return k.newKqueuePoller(0)
 	default:
-		return nil, fmt.Errorf("%w %q (sim has \"sim\", also called \"epoll\", and \"kqueue\")", ep.ErrUnknownBackend, backend)
+		if lacks, ok := kqueueLacks[backend]; ok {
+			return k.newKqueuePoller(lacks)
+		}
+		return nil, fmt.Errorf("%w %q (sim has \"sim\", also called \"epoll\", \"kqueue\", \"kqueue-openbsd\" and \"kqueue-netbsd\")", ep.ErrUnknownBackend, backend)
 	}
 	return k.newPoller()
 }
