@@ -40,11 +40,6 @@ import (
 //     slot is cleared with the connection's cancellations, which are
 //     submitted before the descriptor is closed (the table holds a
 //     reference of its own, and the number may be reused at once).
-//   - A send of at least uringZCMin bytes is a zero-copy one (SEND_ZC,
-//     SENDMSG_ZC) where the kernel has them: the kernel sends from the
-//     queued buffers themselves, and the send stays in flight until its
-//     notification says they are free again (a socket that refuses,
-//     AF_UNIX, sends by copy from then on).
 //   - Other goroutines wake the loop by writing an eventfd that has a read
 //     request pending.
 //   - Each iteration submits what the previous one queued and collects
@@ -75,9 +70,8 @@ const (
 	uringCQEntries  = 8192
 	uringBufEntries = 256
 	uringBufGroup   = 0
-	uringMaxIov     = 64       // buffers per sendmsg
-	uringMaxFixed   = 1 << 16  // registered file slots at most
-	uringZCMin      = 16 << 10 // bytes from which a send is zero-copy
+	uringMaxIov     = 64      // buffers per sendmsg
+	uringMaxFixed   = 1 << 16 // registered file slots at most
 )
 
 func uringData(fd int, op uint8, gen uint32) uint64 {
@@ -91,7 +85,6 @@ type uringConn struct {
 	rdIter  uint32
 	rdBytes int32
 	fixed   bool     // the descriptor is in the ring's file table
-	nozc    bool     // the socket refused a zero-copy send
 	ffd     [1]int32 // the descriptor, as the table update reads it
 }
 
@@ -108,7 +101,6 @@ type uringLoop struct {
 	// is what an update reads to clear a slot.
 	nfixed int
 	clear  [1]int32
-	zc     bool // the kernel has zero-copy sends
 
 	efd     int         // eventfd the loop's read request waits on
 	wakeBuf [8]byte     // where that read lands
@@ -121,8 +113,6 @@ type uringLoop struct {
 // message header and vector of a sendmsg.
 type sendSlot struct {
 	c   *Conn
-	zc  bool  // a zero-copy send
-	res int32 // its result, kept until the notification
 	msg unix.Msghdr
 	iov [uringMaxIov]unix.Iovec
 }
@@ -165,9 +155,6 @@ func newCompletionLoop(s *Server, id int) (*Loop, error) {
 		},
 	}
 	l.ur.clear[0] = -1
-	if p, err := r.Probe(); err == nil {
-		l.ur.zc = p.Supported(uring.OpSendZC) && p.Supported(uring.OpSendmsgZC)
-	}
 	var lim unix.Rlimit
 	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err == nil {
 		// Without a table (EINVAL before 5.19) requests name descriptors.
@@ -259,7 +246,7 @@ func (l *Loop) complete(cqe *uring.CQE) {
 	case uopCancel:
 		return
 	case uopSend:
-		l.sendDone(fd, cqe)
+		l.sendDone(fd, cqe.Res)
 		return
 	}
 	var e *fdEntry

@@ -21,7 +21,6 @@ func (l *Loop) uringAddConn(c *Conn) error {
 	c.gen = l.nextGen(c.fd)
 	l.fds[c.fd] = fdEntry{gen: c.gen, c: c}
 	c.ur.fixed = c.fd < l.ur.nfixed
-	c.ur.nozc = false
 	if c.ur.fixed {
 		// Applied when submitted, before the requests queued after it.
 		c.ur.ffd[0] = int32(c.fd)

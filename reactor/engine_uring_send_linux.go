@@ -4,7 +4,6 @@ import (
 	"syscall"
 	"unsafe"
 
-	"github.com/eventpoll/eventpoll/internal/uring"
 	"golang.org/x/sys/unix"
 )
 
@@ -33,30 +32,17 @@ func (l *Loop) uringSend(c *Conn) {
 	ud := uringData(int(idx), uopSend, 0)
 	p := c.out.pending()
 	sqe := l.sqe()
-	zc := ur.zc && !c.ur.nozc
-	s.zc = false
 	if len(p) == 1 {
-		if zc && len(p[0]) >= uringZCMin {
-			s.zc = true
-			sqe.PrepSendZC(c.fd, p[0], unix.MSG_NOSIGNAL, ud)
-		} else {
-			sqe.PrepSend(c.fd, p[0], unix.MSG_NOSIGNAL, ud)
-		}
+		sqe.PrepSend(c.fd, p[0], unix.MSG_NOSIGNAL, ud)
 	} else {
-		n, size := min(len(p), uringMaxIov), 0
+		n := min(len(p), uringMaxIov)
 		for i, b := range p[:n] {
 			s.iov[i].Base = unsafe.SliceData(b)
 			s.iov[i].SetLen(len(b))
-			size += len(b)
 		}
 		s.msg = unix.Msghdr{Iov: &s.iov[0]}
 		s.msg.SetIovlen(n)
-		if zc && size >= uringZCMin {
-			s.zc = true
-			sqe.PrepSendmsgZC(c.fd, &s.msg, unix.MSG_NOSIGNAL, ud)
-		} else {
-			sqe.PrepSendmsg(c.fd, &s.msg, unix.MSG_NOSIGNAL, ud)
-		}
+		sqe.PrepSendmsg(c.fd, &s.msg, unix.MSG_NOSIGNAL, ud)
 	}
 	connSQE(c, sqe)
 	c.uops |= uringSending
@@ -67,20 +53,10 @@ func (l *Loop) uringSend(c *Conn) {
 // sendDone handles the completion of the send in slot idx: what was sent
 // leaves the queue, the rest is submitted, and the connection settles
 // (backpressure released, a close completed). A connection closed
-// meanwhile gets its buffers back only now. A zero-copy send's result is
-// kept until its notification, since the kernel may read the buffers
-// until then.
-func (l *Loop) sendDone(idx int, cqe *uring.CQE) {
+// meanwhile gets its buffers back only now.
+func (l *Loop) sendDone(idx int, res int32) {
 	ur := l.ur
 	s := ur.slots[idx]
-	res := cqe.Res
-	switch {
-	case cqe.Notif():
-		res = s.res
-	case cqe.More():
-		s.res = res
-		return
-	}
 	c := s.c
 	s.c = nil
 	for i := range s.iov {
@@ -99,10 +75,6 @@ func (l *Loop) sendDone(idx int, cqe *uring.CQE) {
 		return
 	}
 	c.wantWrite = false
-	if res == -int32(unix.EOPNOTSUPP) && s.zc {
-		c.ur.nozc = true // sent nothing; send by copy
-		res = 0
-	}
 	if res < 0 {
 		l.closeConn(c, wrapOp("write", syscall.Errno(-res)), false)
 		return
