@@ -1,7 +1,5 @@
 package reactor
 
-import "github.com/eventpoll/eventpoll/internal/uring"
-
 // This file holds how the completion engine cancels a descriptor's
 // requests and closes it (engine_uring_linux.go has the model).
 
@@ -31,14 +29,6 @@ func (l *Loop) uringCancel(fd int) {
 			l.sqe().PrepCancel(uringData(int(c.ur.uslot), uopSend, 0), 0, uringData(0, uopCancel, 0))
 		}
 		c.uops &^= uringRecv | uringRecvCancel | uringConnecting | uringEOF | uringWatch
-		if c.ur.fixed {
-			// Before the close: the table's reference would keep the
-			// socket open, and the number may be reused.
-			c.ur.fixed = false
-			s := l.sqe()
-			s.PrepFilesUpdate(l.ur.clear[:], fd, uringData(0, uopCancel, 0))
-			s.Flags |= uring.SQECQESkipSuccess
-		}
 	case e.ln != nil && e.ln.pc != nil:
 		cancel(uopPacket, fd)
 	case e.ln != nil:

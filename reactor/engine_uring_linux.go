@@ -31,15 +31,6 @@ import (
 //     generation of the registration (sends: a slot number), so a
 //     completion for a closed descriptor never reaches the connection that
 //     reuses its number.
-//   - The ring has a table of registered files, slot i for descriptor i
-//     (up to uringMaxFixed or RLIMIT_NOFILE): a connection's descriptor is
-//     put in its slot by an update queued before its first request, and
-//     its requests name the slot (IOSQE_FIXED_FILE), which spares the
-//     kernel a descriptor lookup and a reference count per request. The
-//     descriptor stays open for shutdown, close and socket options; the
-//     slot is cleared with the connection's cancellations, which are
-//     submitted before the descriptor is closed (the table holds a
-//     reference of its own, and the number may be reused at once).
 //   - Other goroutines wake the loop by writing an eventfd that has a read
 //     request pending.
 //   - Each iteration submits what the previous one queued and collects
@@ -70,8 +61,7 @@ const (
 	uringCQEntries  = 8192
 	uringBufEntries = 256
 	uringBufGroup   = 0
-	uringMaxIov     = 64      // buffers per sendmsg
-	uringMaxFixed   = 1 << 16 // registered file slots at most
+	uringMaxIov     = 64 // buffers per sendmsg
 )
 
 func uringData(fd int, op uint8, gen uint32) uint64 {
@@ -84,8 +74,6 @@ type uringConn struct {
 	uslot   int32
 	rdIter  uint32
 	rdBytes int32
-	fixed   bool     // the descriptor is in the ring's file table
-	ffd     [1]int32 // the descriptor, as the table update reads it
 }
 
 // uringLoop is a loop's completion engine.
@@ -97,10 +85,6 @@ type uringLoop struct {
 	iter  uint32 // iterations, for the per-connection read budget
 	slots []*sendSlot
 	free  []int32 // unused slots
-	// nfixed is the size of the registered file table (0: none); clear
-	// is what an update reads to clear a slot.
-	nfixed int
-	clear  [1]int32
 
 	efd     int         // eventfd the loop's read request waits on
 	wakeBuf [8]byte     // where that read lands
@@ -153,15 +137,6 @@ func newCompletionLoop(s *Server, id int) (*Loop, error) {
 			cqes: make([]uring.CQE, 512),
 			efd:  efd,
 		},
-	}
-	l.ur.clear[0] = -1
-	var lim unix.Rlimit
-	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err == nil {
-		// Without a table (EINVAL before 5.19) requests name descriptors.
-		n := int(min(lim.Cur, uringMaxFixed))
-		if n > 0 && r.RegisterFilesSparse(uint32(n)) == nil {
-			l.ur.nfixed = n
-		}
 	}
 	if fd, err := cfg.k.ReserveFD(); err == nil {
 		l.reserve = fd
@@ -295,14 +270,6 @@ func (l *Loop) sqe() *uring.SQE {
 		if _, err := r.Submit(r.Flush(), uring.EnterGetEvents); err != nil && !errors.Is(err, unix.EBUSY) {
 			panic(fmt.Sprintf("reactor: io_uring submission queue full and submit failed: %v", err))
 		}
-	}
-}
-
-// connSQE makes s, prepared for the connection's descriptor, name its
-// slot in the registered file table when it has one.
-func connSQE(c *Conn, s *uring.SQE) {
-	if c.ur.fixed {
-		s.SetFixedFile(c.fd)
 	}
 }
 

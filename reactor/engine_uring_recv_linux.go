@@ -20,19 +20,9 @@ func (l *Loop) uringAddConn(c *Conn) error {
 	}
 	c.gen = l.nextGen(c.fd)
 	l.fds[c.fd] = fdEntry{gen: c.gen, c: c}
-	c.ur.fixed = c.fd < l.ur.nfixed
-	if c.ur.fixed {
-		// Applied when submitted, before the requests queued after it.
-		c.ur.ffd[0] = int32(c.fd)
-		s := l.sqe()
-		s.PrepFilesUpdate(c.ur.ffd[:], c.fd, uringData(0, uopCancel, 0))
-		s.Flags |= uring.SQECQESkipSuccess
-	}
 	if c.state == stateConnecting {
 		c.uops |= uringConnecting
-		s := l.sqe()
-		s.PrepPollAdd(c.fd, unix.POLLOUT, 0, uringData(c.fd, uopConnect, c.gen))
-		connSQE(c, s)
+		l.sqe().PrepPollAdd(c.fd, unix.POLLOUT, 0, uringData(c.fd, uopConnect, c.gen))
 		return nil
 	}
 	l.uringInterest(c)
@@ -51,9 +41,7 @@ func (l *Loop) uringInterest(c *Conn) {
 	switch {
 	case want && !armed:
 		c.uops |= uringRecv
-		s := l.sqe()
-		s.PrepRecvMultishot(c.fd, uringBufGroup, uringData(c.fd, uopRecv, c.gen))
-		connSQE(c, s)
+		l.sqe().PrepRecvMultishot(c.fd, uringBufGroup, uringData(c.fd, uopRecv, c.gen))
 	case !want && armed && c.uops&uringRecvCancel == 0:
 		c.uops |= uringRecvCancel
 		l.sqe().PrepCancel(uringData(c.fd, uopRecv, c.gen), 0, uringData(0, uopCancel, 0))
@@ -63,9 +51,7 @@ func (l *Loop) uringInterest(c *Conn) {
 	// be the peer's FIN, which it ignores).
 	if !want && c.uops&uringWatch == 0 {
 		c.uops |= uringWatch
-		s := l.sqe()
-		s.PrepPollAdd(c.fd, unix.POLLERR|unix.POLLHUP, uring.PollAddMulti, uringData(c.fd, uopWatch, c.gen))
-		connSQE(c, s)
+		l.sqe().PrepPollAdd(c.fd, unix.POLLERR|unix.POLLHUP, uring.PollAddMulti, uringData(c.fd, uopWatch, c.gen))
 	} else if want && c.uops&uringWatch != 0 {
 		c.uops &^= uringWatch
 		l.sqe().PrepCancel(uringData(c.fd, uopWatch, c.gen), 0, uringData(0, uopCancel, 0))

@@ -31,9 +31,8 @@ func (l *Loop) uringSend(c *Conn) {
 	s.c = c
 	ud := uringData(int(idx), uopSend, 0)
 	p := c.out.pending()
-	sqe := l.sqe()
 	if len(p) == 1 {
-		sqe.PrepSend(c.fd, p[0], unix.MSG_NOSIGNAL, ud)
+		l.sqe().PrepSend(c.fd, p[0], unix.MSG_NOSIGNAL, ud)
 	} else {
 		n := min(len(p), uringMaxIov)
 		for i, b := range p[:n] {
@@ -42,9 +41,8 @@ func (l *Loop) uringSend(c *Conn) {
 		}
 		s.msg = unix.Msghdr{Iov: &s.iov[0]}
 		s.msg.SetIovlen(n)
-		sqe.PrepSendmsg(c.fd, &s.msg, unix.MSG_NOSIGNAL, ud)
+		l.sqe().PrepSendmsg(c.fd, &s.msg, unix.MSG_NOSIGNAL, ud)
 	}
-	connSQE(c, sqe)
 	c.uops |= uringSending
 	c.ur.uslot = idx
 	c.wantWrite = true
