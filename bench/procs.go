@@ -34,6 +34,7 @@ type impl struct {
 //	gnet[:loops]               panjf2000/gnet/v2
 //	nbio[:loops]               lesismal/nbio
 //	c-uring                    the C io_uring server (bench/cserver/uring_echo.c)
+//	goraw                      echo.c in Go, no library (the Go floor)
 //	eventpoll:BACKEND:TRIG:LOOPS  the reactor, e.g. eventpoll:epoll:et:1;
 //	                           TRIG cq is the completion engine (io_uring
 //	                           requests; BACKEND is its fallback), e.g.
@@ -54,8 +55,8 @@ func parseImpl(name, self, cbin string) (impl, error) {
 			host, port, _ := net.SplitHostPort(addr)
 			return []string{ubin, host, port}
 		}
-	case "net":
-		im.Args = func(addr string) []string { return []string{self, "server", "--impl", "net", "--addr", addr} }
+	case "net", "goraw":
+		im.Args = func(addr string) []string { return []string{self, "server", "--impl", f[0], "--addr", addr} }
 	case "netpoll", "gnet", "nbio":
 		loops := "1"
 		if len(f) > 1 {

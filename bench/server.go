@@ -33,7 +33,7 @@ type serverConfig struct {
 func runServer(args []string) error {
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
 	var cfg serverConfig
-	fs.StringVar(&cfg.Impl, "impl", "net", "eventpoll, net, netpoll, gnet or nbio")
+	fs.StringVar(&cfg.Impl, "impl", "net", "eventpoll, net, netpoll, gnet, nbio or goraw (echo.c in Go: the Go floor)")
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:7000", "listen address")
 	fs.StringVar(&cfg.Backend, "backend", "epoll", "eventpoll backend")
 	fs.StringVar(&cfg.Trigger, "trigger", "et", "eventpoll trigger mode: et or lt, or cq for the completion engine (io_uring)")
@@ -62,6 +62,8 @@ func runServer(args []string) error {
 		return serveGnet(ctx, cfg)
 	case "nbio":
 		return serveNbio(ctx, cfg)
+	case "goraw":
+		return serveGoRaw(ctx, cfg)
 	}
 	return fmt.Errorf("unknown impl %q", cfg.Impl)
 }

@@ -3,7 +3,8 @@
 # the C epoll load client (bench/cclient: shares no code with the server).
 # Each run starts one build's echo server pinned to CPU 0 (one loop), drives
 # it from the client pinned to CPU 1, and reads the server's CPU time from
-# /proc; the builds alternate run by run so load on the machine hits both.
+# /proc; the builds alternate run by run (which one runs first alternates
+# pair by pair) so load on the machine hits both.
 #
 #   scripts/ab-echo.sh OLD_BINARY NEW_BINARY [reps] [seconds] [cells]
 #
@@ -60,8 +61,15 @@ for cell in $cells; do
 	IFS=x read -r conns depth size <<<"$cell"
 	o=() n=() r=()
 	for i in $(seq "$reps"); do
-		a=$(run "$old" "$conns" "$depth" "$size")
-		b=$(run "$new" "$conns" "$depth" "$size")
+		# Odd pairs run old first, even pairs new first, so that an effect of
+		# the order (a warmer cache, a busier host) falls on both builds.
+		if ((i % 2)); then
+			a=$(run "$old" "$conns" "$depth" "$size")
+			b=$(run "$new" "$conns" "$depth" "$size")
+		else
+			b=$(run "$new" "$conns" "$depth" "$size")
+			a=$(run "$old" "$conns" "$depth" "$size")
+		fi
 		o+=("$a") n+=("$b")
 		r+=("$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", b / a }')")
 		echo "$cell run $i: old $a µs/msg, new $b µs/msg, new/old ${r[-1]}"
