@@ -254,12 +254,7 @@ var kqueueVariants = []string{"kqueue", "kqueue-openbsd", "kqueue-netbsd"}
 func TestKqueueChangeErrors(t *testing.T) {
 	for _, variant := range kqueueVariants {
 		t.Run(variant, func(t *testing.T) {
-			k := New(Config{})
-			p, err := k.NewPoller(variant)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer p.Close()
+			k, p := newVariantPoller(t, variant)
 			r, w, _ := k.Pipe()
 			k.Close(r)
 			if err := p.Add(w, ep.Writable, 1); !errors.Is(err, syscall.EPIPE) {
@@ -280,12 +275,7 @@ func TestKqueueChangeErrors(t *testing.T) {
 func TestKqueueOneShotSilentReport(t *testing.T) {
 	for _, variant := range kqueueVariants {
 		t.Run(variant, func(t *testing.T) {
-			k := New(Config{})
-			p, err := k.NewPoller(variant)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer p.Close()
+			k, p := newVariantPoller(t, variant)
 			r, w, _ := k.Pipe()
 			if err := p.Add(w, ep.OneShot, 5); err != nil {
 				t.Fatal(err)
@@ -301,4 +291,17 @@ func TestKqueueOneShotSilentReport(t *testing.T) {
 			}
 		})
 	}
+}
+
+// newVariantPoller returns a kernel and a kqueue Poller of variant on it,
+// closed when the test ends.
+func newVariantPoller(t *testing.T, variant string) (*Kernel, ep.Poller) {
+	t.Helper()
+	k := New(Config{})
+	p, err := k.NewPoller(variant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return k, p
 }

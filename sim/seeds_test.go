@@ -414,37 +414,46 @@ func TestReplay(t *testing.T) {
 // -race this checks the kernel's locking against a multi-loop reactor.
 func TestReactorFreeRunning(t *testing.T) {
 	for _, trig := range []reactor.Trigger{reactor.Edge, reactor.Level} {
-		t.Run(trig.String(), func(t *testing.T) {
-			k := sim.New(sim.Config{Seed: 7, ShortIO: 0.3, SendBuffer: 4096, RecvBuffer: 4096})
-			h := &countingEcho{}
-			srv := &reactor.Server{Handler: h, Loops: 2, Kernel: k, Trigger: trig}
-			ln, err := srv.Listen("tcp", "127.0.0.1:0")
-			must(t, err, "Listen")
-			errc := make(chan error, 1)
-			go func() { errc <- srv.ServeListener(context.Background(), ln) }()
-			var wg sync.WaitGroup
-			fail := make(chan error, 4)
-			for i := range 4 {
-				wg.Go(func() {
-					if err := runClients(k, ln.Addr().String(), int64(100+i), echoWork); err != nil {
-						fail <- err
-					}
-				})
-			}
-			wg.Wait()
-			close(fail)
-			for err := range fail {
-				t.Fatal(err)
-			}
-			if err := waitUntil(func() bool { return h.settledCount() }); err != nil {
-				t.Fatalf("server connections: %v", err)
-			}
-			srv.Close()
-			<-errc
-			if n := k.OpenFDs(); n != 0 {
-				t.Fatalf("%d descriptors open after Close", n)
+		t.Run(trig.String(), func(t *testing.T) { freeRunningEcho(t, 7, "", trig, 4, 100) })
+	}
+}
+
+// freeRunningEcho serves echo with two loops of backend on a free-running
+// simulated kernel (seed; short reads and writes, small buffers) against
+// drivers client drivers at once (seeds from driverSeed), then checks that
+// every connection settled, Serve ended cleanly and no descriptor is left.
+func freeRunningEcho(t *testing.T, seed int64, backend string, trig reactor.Trigger, drivers int, driverSeed int64) {
+	t.Helper()
+	k := sim.New(sim.Config{Seed: seed, ShortIO: 0.3, SendBuffer: 4096, RecvBuffer: 4096})
+	h := &countingEcho{}
+	srv := &reactor.Server{Handler: h, Loops: 2, Kernel: k, Backend: backend, Trigger: trig}
+	ln, err := srv.Listen("tcp", "127.0.0.1:0")
+	must(t, err, "Listen")
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ServeListener(context.Background(), ln) }()
+	var wg sync.WaitGroup
+	fail := make(chan error, drivers)
+	for i := range drivers {
+		wg.Go(func() {
+			if err := runClients(k, ln.Addr().String(), driverSeed+int64(i), echoWork); err != nil {
+				fail <- err
 			}
 		})
+	}
+	wg.Wait()
+	close(fail)
+	for err := range fail {
+		t.Fatal(err)
+	}
+	if err := waitUntil(func() bool { return h.settledCount() }); err != nil {
+		t.Fatalf("server connections: %v", err)
+	}
+	srv.Close()
+	if err := <-errc; err != nil && !errors.Is(err, reactor.ErrServerClosed) {
+		t.Fatalf("Serve: %v", err)
+	}
+	if n := k.OpenFDs(); n != 0 {
+		t.Fatalf("%d descriptors open after Close", n)
 	}
 }
 
