@@ -50,7 +50,12 @@ const (
 	uopWake               // the eventfd read
 	uopCancel             // a cancellation (its completion is ignored)
 	uopWatch              // connection: multishot poll for errors while not receiving
+	uopQuiesce            // the cancellation of every request when the loop ends
 )
+
+// uringQuiesceWait bounds how long a closing loop waits for the kernel to
+// cancel its requests.
+const uringQuiesceWait = time.Second
 
 // uringMaxFD bounds the descriptors the 24 bits of user data can name.
 const uringMaxFD = 1 << 24
@@ -90,6 +95,8 @@ type uringLoop struct {
 	wakeBuf [8]byte     // where that read lands
 	woken   atomic.Bool // a wake is written and not yet consumed
 	wmu     sync.Mutex  // orders wake writes against closing efd
+
+	quiesced int // requests the closing cancellation ended (-1: it did not complete)
 }
 
 // sendSlot holds what the kernel reads during one send request: the
@@ -294,23 +301,16 @@ func (l *Loop) uringWake() {
 }
 
 // uringClose submits what is queued (cancellations and closes included),
+// cancels every request still in the kernel and waits for that (uringQuiesce),
 // closes the ring and the eventfd, and returns the output buffers of sends
-// that were still in flight. Returning them at once assumes the kernel
-// touches no user memory for this ring once it is closed: with
-// DEFER_TASKRUN a request that waits for its socket runs again only as task
-// work of this thread (io_uring_enter with GETEVENTS, which no one calls
-// any more), no request is sent to io-wq threads (IOSQE_ASYNC is never
-// set), and the ring's teardown cancels what is left. This follows
-// io_uring_setup(2) and a reading of the kernel's code; no test can show a
-// late access.
+// that were still in flight: once the cancellation has completed, no request
+// reads or writes this loop's memory.
 func (l *Loop) uringClose() {
 	ur := l.ur
 	if ur.ring == nil {
 		return
 	}
-	if n := ur.ring.Flush(); n > 0 {
-		ur.ring.Submit(n, 0)
-	}
+	ur.quiesced = l.uringQuiesce()
 	ur.bufs.Close()
 	ur.ring.Close()
 	ur.ring = nil
@@ -323,6 +323,44 @@ func (l *Loop) uringClose() {
 			s.c.uops &^= uringSending
 			s.c.out.release()
 			s.c = nil
+		}
+	}
+}
+
+// uringQuiesce submits what is queued and a cancellation of every request
+// in flight (IORING_ASYNC_CANCEL_ANY|ALL: the receives, accepts and polls,
+// the eventfd read, and sends that wait for room), and waits, at most
+// uringQuiesceWait, for that cancellation's completion. Completions are
+// dropped: the loop is ending. It returns how many requests were
+// cancelled, or -1 when the cancellation did not complete in time.
+func (l *Loop) uringQuiesce() int {
+	ur := l.ur
+	l.sqe().PrepCancel(0, uring.AsyncCancelAny|uring.AsyncCancelAll, uringData(0, uopQuiesce, 0))
+	ur.bufs.Publish()
+	toSubmit := ur.ring.Flush()
+	deadline := time.Now().Add(uringQuiesceWait)
+	for {
+		left := time.Until(deadline)
+		if left <= 0 {
+			return -1
+		}
+		n, err := ur.ring.Enter(toSubmit, 1, left, ur.wa)
+		if n > 0 {
+			toSubmit -= uint32(min(n, int(toSubmit)))
+		}
+		if err != nil && !errors.Is(err, unix.EINTR) && !errors.Is(err, unix.ETIME) && !errors.Is(err, unix.EBUSY) {
+			return -1
+		}
+		for {
+			got := ur.ring.Peek(ur.cqes)
+			for i := range got {
+				if c := &ur.cqes[i]; uint8(c.UserData>>24) == uopQuiesce {
+					return int(c.Res)
+				}
+			}
+			if got < len(ur.cqes) {
+				break
+			}
 		}
 	}
 }

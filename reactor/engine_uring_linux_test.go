@@ -113,3 +113,44 @@ func TestCompletionWakeFromGoroutines(t *testing.T) {
 		t.Fatalf("async writes: %v", err)
 	}
 }
+
+// TestCompletionCloseQuiesces: a loop that ends while a send waits for a
+// peer that never reads cancels every request still in the kernel and
+// waits for that before it closes the ring and returns the send's buffers
+// (uringQuiesce); the cancellation completes and ends at least the eventfd
+// read, and no send slot keeps its connection.
+func TestCompletionCloseQuiesces(t *testing.T) {
+	skipNoCompletion(t)
+	opened := make(chan *Conn, 1)
+	big := make([]byte, 8<<20)
+	s := &Server{Handler: &funcHandler{open: func(c *Conn) {
+		c.Write(big)
+		opened <- c
+	}}, Loops: 1, Engine: EngineCompletion}
+	addr, stop := serve(t, s, "tcp", "127.0.0.1:0")
+	if s.loops[0].Engine() != EngineCompletion {
+		t.Fatal("server fell back to the readiness engine")
+	}
+	c, err := net.Dial("tcp", addr.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close() // never read: the server's send waits for room
+	select {
+	case <-opened:
+	case <-time.After(5 * time.Second):
+		t.Fatal("connection not opened")
+	}
+	time.Sleep(50 * time.Millisecond) // the send is submitted and fills the socket
+	stop()
+	ur := s.loops[0].ur
+	if ur.quiesced < 1 {
+		t.Fatalf("closing cancellation ended %d requests, want at least 1 (-1: it did not complete)", ur.quiesced)
+	}
+	t.Logf("the closing cancellation ended %d requests", ur.quiesced)
+	for i, sl := range ur.slots {
+		if sl.c != nil {
+			t.Fatalf("send slot %d still holds a connection after close", i)
+		}
+	}
+}

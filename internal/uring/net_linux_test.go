@@ -263,3 +263,49 @@ func TestNewTaskrun(t *testing.T) {
 		}
 	}
 }
+
+// TestCancelAny: a cancellation with AsyncCancelAny|AsyncCancelAll ends
+// every request in flight (a multishot receive, a multishot poll and a
+// send that waits for room), each with -ECANCELED, and its own completion
+// counts them.
+func TestCancelAny(t *testing.T) {
+	r := newRing(t, 16, Options{})
+	b := newBufRing(t, r, 4, 256)
+	a, _ := socketpair(t)
+	// Fill a's send buffer so that a send must wait.
+	chunk := make([]byte, 64<<10)
+	for {
+		if _, err := unix.Write(a, chunk); err != nil {
+			break
+		}
+	}
+	var p [2]int
+	if err := unix.Pipe2(p[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(p[0])
+	defer unix.Close(p[1])
+	r.NextSQE().PrepRecvMultishot(a, b.Group(), 1)
+	r.NextSQE().PrepPollAdd(p[0], unix.POLLIN, PollAddMulti, 2)
+	r.NextSQE().PrepSend(a, chunk, 0, 3)
+	if _, err := r.Submit(r.Flush(), 0); err != nil {
+		t.Fatal(err)
+	}
+	if n := r.CQReady(); n != 0 {
+		t.Fatalf("%d completions before the cancellation, want none", n)
+	}
+	r.NextSQE().PrepCancel(0, AsyncCancelAny|AsyncCancelAll, 9)
+	got := submitWait(t, r, 4)
+	res := map[uint64]int32{}
+	for _, c := range got {
+		res[c.UserData] = c.Res
+	}
+	if res[9] != 3 {
+		t.Fatalf("cancellation: Res %d, want 3 (completions %+v)", res[9], got)
+	}
+	for ud := uint64(1); ud <= 3; ud++ {
+		if r, ok := res[ud]; !ok || r != -int32(unix.ECANCELED) {
+			t.Fatalf("request %d: Res %d (present %v), want -ECANCELED (completions %+v)", ud, r, ok, got)
+		}
+	}
+}

@@ -78,10 +78,17 @@ func (s *SQE) PrepRead(fd int, p []byte, userData uint64) {
 		Off: ^uint64(0), UserData: userData}
 }
 
+// Flags of PrepCancel.
+const (
+	AsyncCancelAll uint32 = 1 << 0 // IORING_ASYNC_CANCEL_ALL: every match, not the first
+	AsyncCancelAny uint32 = 1 << 2 // IORING_ASYNC_CANCEL_ANY: every request matches (target unused)
+)
+
 // PrepCancel makes s the cancellation of the request submitted with user
-// data target (flags: IORING_ASYNC_CANCEL_*, 0 for the first match). Its
-// own completion carries userData and Res 0, -ENOENT when nothing matched,
-// -EALREADY when the request was running.
+// data target (flags: AsyncCancelAll, AsyncCancelAny; 0 for the first
+// match). Its own completion carries userData and Res 0, -ENOENT when
+// nothing matched, -EALREADY when the request was running; with
+// AsyncCancelAll, Res is how many were cancelled.
 func (s *SQE) PrepCancel(target uint64, flags uint32, userData uint64) {
 	*s = SQE{Opcode: OpAsyncCancel, Fd: -1, Addr: target, OpFlags: flags, UserData: userData}
 }
