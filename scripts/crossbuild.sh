@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Cross-build check: for every platform the module promises, go vet and
 # compile (and link) every package's tests without running them; then
-# staticcheck for darwin (scripts/test.sh runs it for linux). Fails on the
+# staticcheck for darwin, FreeBSD, NetBSD and OpenBSD (scripts/test.sh runs
+# it for linux), whose kqueue, poll and select code differs. Fails on the
 # first error. Set CROSSBUILD_PLATFORMS to check fewer platforms.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,11 +18,13 @@ for p in $platforms; do
   echo "crossbuild $p ok ($((SECONDS - t0)) s)"
 done
 unset GOOS GOARCH
-t0=$SECONDS
 # Built for this machine, then run with GOOS=darwin (go run would build it for darwin).
 bin=$(mktemp -d)
 trap 'rm -rf "$bin"' EXIT
 GOBIN=$bin go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
-GOOS=darwin "$bin/staticcheck" ./...
-echo "staticcheck darwin ok ($((SECONDS - t0)) s)"
+for os in darwin freebsd netbsd openbsd; do
+  t0=$SECONDS
+  GOOS=$os "$bin/staticcheck" ./...
+  echo "staticcheck $os ok ($((SECONDS - t0)) s)"
+done
 echo "crossbuild total $((SECONDS - start)) s"
