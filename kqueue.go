@@ -444,8 +444,9 @@ func (p *kqueuePoller) planFilter(n, fd int, filter int16, old, want kqFilter) i
 func (p *kqueuePoller) applyLocked(n int) error {
 	if p.lacks&kevent.LackReceipt != 0 {
 		for i := range n {
-			errno, err := p.applyAlone(p.chg[i])
-			if err != nil {
+			err := p.keventOne(p.chg[i : i+1])
+			errno, ok := err.(syscall.Errno)
+			if err != nil && !ok {
 				return err
 			}
 			p.rcpt[i] = kevent.Event{Ident: p.chg[i].Ident, Filter: p.chg[i].Filter, Flags: kevent.Error, Data: int64(errno)}
@@ -475,20 +476,14 @@ func (p *kqueuePoller) applyLocked(n int) error {
 	}
 }
 
-// applyAlone makes one change without EV_RECEIPT and returns its errno; err
-// is an error that is not an errno.
-func (p *kqueuePoller) applyAlone(ch kevent.Event) (syscall.Errno, error) {
+// keventOne makes the one change in ch without EV_RECEIPT and with no
+// event list, so the call returns at once; a change that fails returns its
+// errno.
+func (p *kqueuePoller) keventOne(ch []kevent.Event) error {
 	for {
-		_, err := p.q.Kevent([]kevent.Event{ch}, nil, 0)
-		switch e := err.(type) {
-		case nil:
-			return 0, nil
-		case syscall.Errno:
-			if e != syscall.EINTR {
-				return e, nil
-			}
-		default:
-			return 0, err
+		_, err := p.q.Kevent(ch, nil, 0)
+		if err != syscall.EINTR {
+			return err
 		}
 	}
 }
@@ -700,12 +695,7 @@ func (p *kqueuePoller) writeWake() error {
 // trigger activates a user knote (adding it first with flags Add).
 func (p *kqueuePoller) trigger(ident uint64, flags uint16) error {
 	ch := [1]kevent.Event{{Ident: ident, Filter: kevent.FilterUser, Flags: flags, Fflags: kevent.NoteTrigger}}
-	for {
-		_, err := p.q.Kevent(ch[:], nil, 0)
-		if err != syscall.EINTR {
-			return err
-		}
-	}
+	return p.keventOne(ch[:])
 }
 
 func (p *kqueuePoller) Close() error {
@@ -716,7 +706,8 @@ func (p *kqueuePoller) Close() error {
 	// kevent returns; then wait for them to leave. Without EVFILT_USER it
 	// is a write knote on the wake pipe's write end, which is writable.
 	if p.wakeW >= 0 {
-		p.applyAlone(kevent.Event{Ident: uint64(p.wakeW), Filter: kevent.FilterWrite, Flags: kevent.Add})
+		ch := [1]kevent.Event{{Ident: uint64(p.wakeW), Filter: kevent.FilterWrite, Flags: kevent.Add}}
+		p.keventOne(ch[:])
 	} else {
 		p.trigger(kqCloseIdent, kevent.Add)
 	}

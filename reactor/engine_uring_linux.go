@@ -336,7 +336,6 @@ func (l *Loop) uringClose() {
 func (l *Loop) uringQuiesce() int {
 	ur := l.ur
 	l.sqe().PrepCancel(0, uring.AsyncCancelAny|uring.AsyncCancelAll, uringData(0, uopQuiesce, 0))
-	ur.bufs.Publish()
 	toSubmit := ur.ring.Flush()
 	deadline := time.Now().Add(uringQuiesceWait)
 	for {
