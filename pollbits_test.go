@@ -13,10 +13,7 @@ import (
 // it is pure. Every request bit is asked only for the conditions that own
 // it; every result combination the kernel can return maps to conditions.
 func TestPollBitsNoRdhupTable(t *testing.T) {
-	requests := []struct {
-		ev   Events
-		want int16
-	}{
+	requests := []pollRequestCase{
 		{0, 0},
 		{Readable, unix.POLLIN},
 		{Writable, unix.POLLOUT},
@@ -27,16 +24,7 @@ func TestPollBitsNoRdhupTable(t *testing.T) {
 		{Readable | Writable | Priority | ReadHangup | Error | Hangup, unix.POLLIN | unix.POLLOUT | unix.POLLPRI},
 		{Readable | EdgeTriggered | OneShot, unix.POLLIN}, // modes are not conditions
 	}
-	for _, c := range requests {
-		if got := pollEventsBSD(c.ev, 0); got != c.want {
-			t.Errorf("pollEventsBSD(%v, 0) = %#x, want %#x", c.ev, got, c.want)
-		}
-	}
-	results := []struct {
-		name    string
-		revents int16
-		want    Events
-	}{
+	results := []pollResultCase{
 		{"nothing", 0, 0},
 		{"data", unix.POLLIN, Readable},
 		{"peer shut down writing (no POLLRDHUP: end of file reads as data)", unix.POLLIN, Readable},
@@ -51,11 +39,7 @@ func TestPollBitsNoRdhupTable(t *testing.T) {
 		{"not open (handled before translating)", unix.POLLNVAL, 0},
 		{"Linux's POLLRDHUP (never returned there)", unix.POLLRDHUP, 0},
 	}
-	for _, c := range results {
-		if got := fromPollBSD(c.revents, 0); got != c.want {
-			t.Errorf("%s: fromPollBSD(%#x, 0) = %v, want %v", c.name, c.revents, got, c.want)
-		}
-	}
+	checkPollBits(t, 0, requests, results)
 	// The bits pollbits.go names are the ones poll(2) uses here too.
 	for _, b := range [][2]int16{{pollIn, unix.POLLIN}, {pollPri, unix.POLLPRI}, {pollOut, unix.POLLOUT},
 		{pollErr, unix.POLLERR}, {pollHup, unix.POLLHUP}, {pollNval, unix.POLLNVAL}} {
@@ -141,10 +125,7 @@ const freebsdPollRdhup = 0x4000
 // rest is as without it.
 func TestPollBitsRdhupTable(t *testing.T) {
 	const rd = freebsdPollRdhup
-	requests := []struct {
-		ev   Events
-		want int16
-	}{
+	requests := []pollRequestCase{
 		{0, 0},
 		{Readable, unix.POLLIN},
 		{ReadHangup, rd},
@@ -152,16 +133,7 @@ func TestPollBitsRdhupTable(t *testing.T) {
 		{Error | Hangup, 0},
 		{Readable | Writable | Priority | ReadHangup | EdgeTriggered, unix.POLLIN | unix.POLLOUT | unix.POLLPRI | rd},
 	}
-	for _, c := range requests {
-		if got := pollEventsBSD(c.ev, rd); got != c.want {
-			t.Errorf("pollEventsBSD(%v, %#x) = %#x, want %#x", c.ev, rd, got, c.want)
-		}
-	}
-	results := []struct {
-		name    string
-		revents int16
-		want    Events
-	}{
+	results := []pollResultCase{
 		{"nothing", 0, 0},
 		{"data", unix.POLLIN, Readable},
 		{"peer shut down writing", unix.POLLIN | rd, Readable | ReadHangup},
@@ -170,11 +142,7 @@ func TestPollBitsRdhupTable(t *testing.T) {
 		{"reset socket", unix.POLLIN | unix.POLLOUT | unix.POLLERR | unix.POLLHUP | rd, Readable | Writable | Error | Hangup | ReadHangup},
 		{"another system's POLLRDHUP", unix.POLLRDHUP, 0},
 	}
-	for _, c := range results {
-		if got := fromPollBSD(c.revents, rd); got != c.want {
-			t.Errorf("%s: fromPollBSD(%#x, %#x) = %v, want %v", c.name, c.revents, rd, got, c.want)
-		}
-	}
+	checkPollBits(t, rd, requests, results)
 }
 
 // TestPollBitsRdhupProbe: the probe FreeBSD runs once to decide whether its
@@ -187,5 +155,34 @@ func TestPollBitsRdhupProbe(t *testing.T) {
 	}
 	if rdhupProbe(freebsdPollRdhup) {
 		t.Errorf("rdhupProbe(%#x) = true on Linux, want false", freebsdPollRdhup)
+	}
+}
+
+// pollRequestCase is the poll(2) request bits conditions ev ask for.
+type pollRequestCase struct {
+	ev   Events
+	want int16
+}
+
+// pollResultCase is the conditions poll(2) result bits revents report.
+type pollResultCase struct {
+	name    string
+	revents int16
+	want    Events
+}
+
+// checkPollBits checks pollEventsBSD and fromPollBSD, with the POLLRDHUP bit
+// rdhup (0: none), against the cases.
+func checkPollBits(t *testing.T, rdhup int16, requests []pollRequestCase, results []pollResultCase) {
+	t.Helper()
+	for _, c := range requests {
+		if got := pollEventsBSD(c.ev, rdhup); got != c.want {
+			t.Errorf("pollEventsBSD(%v, %#x) = %#x, want %#x", c.ev, rdhup, got, c.want)
+		}
+	}
+	for _, c := range results {
+		if got := fromPollBSD(c.revents, rdhup); got != c.want {
+			t.Errorf("%s: fromPollBSD(%#x, %#x) = %v, want %v", c.name, c.revents, rdhup, got, c.want)
+		}
 	}
 }

@@ -81,10 +81,7 @@ func TestStaleEventAfterFDReuse(t *testing.T) {
 			k.mu.Lock()
 			injected := k.injected
 			k.mu.Unlock()
-			checkStale(t, s, injected, 20, "events")
-			if _, _, errs := h.counts(); len(errs) != 0 {
-				t.Fatalf("OnClose errors: %v", errs)
-			}
+			checkStale(t, s, h, injected, 20, "events")
 		})
 	}
 }
@@ -117,8 +114,9 @@ func churnBeside(t *testing.T, addr string) {
 }
 
 // checkStale requires at least least injected stale events (what names
-// them) and every one of them counted as stale by s's loop.
-func checkStale(t *testing.T, s *Server, injected, least int, what string) {
+// them), every one of them counted as stale by s's loop, and no OnClose
+// error seen by h.
+func checkStale(t *testing.T, s *Server, h *echoHandler, injected, least int, what string) {
 	t.Helper()
 	stale := s.loops[0].stale.Load()
 	if injected < least {
@@ -126,5 +124,8 @@ func checkStale(t *testing.T, s *Server, injected, least int, what string) {
 	}
 	if stale < int64(injected) {
 		t.Fatalf("%d stale %s injected, only %d recognised as stale", injected, what, stale)
+	}
+	if _, _, errs := h.counts(); len(errs) != 0 {
+		t.Fatalf("OnClose errors: %v", errs)
 	}
 }
